@@ -1,0 +1,65 @@
+package dev.siglipstream.siglip.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A SigLIP checkpoint's {@code config.json}: both towers, and for {@code SiglipForImageClassification}
+ * checkpoints the class labels. Omitted keys take transformers' defaults, as {@code from_pretrained}
+ * does (Hub configs store only the values that differ from them).
+ *
+ * <pre>{@code
+ * SiglipConfig config = SiglipConfig.load(modelDir.resolve("config.json"));
+ * int textLength = config.textConfig().maxPositionEmbeddings();
+ * }</pre>
+ */
+public record SiglipConfig(
+        String modelType,
+        List<String> architectures,
+        SiglipTextConfig textConfig,
+        SiglipVisionConfig visionConfig,
+        Map<Integer, String> id2label) {
+
+    public SiglipConfig {
+        architectures = List.copyOf(architectures);
+        id2label = Map.copyOf(id2label);
+    }
+
+    /** Reads {@code config.json}; errors name the file and the field. */
+    public static SiglipConfig load(Path configJson) {
+        JsonFields f = JsonFields.read(configJson);
+        String modelType = f.getString("model_type", "siglip");
+        List<String> architectures = f.getStrings("architectures");
+        Map<Integer, String> id2label = f.getIntKeyedStrings("id2label");
+        if (id2label.isEmpty() && f.has("num_labels")) {
+            int n = f.getInt("num_labels", 0, 1);
+            id2label = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < n; i++) id2label.put(i, "LABEL_" + i);
+        }
+        return new SiglipConfig(
+                modelType,
+                architectures,
+                SiglipTextConfig.from(f.object("text_config")),
+                SiglipVisionConfig.from(f.object("vision_config")),
+                id2label);
+    }
+
+    /** True for a {@code SiglipForImageClassification} checkpoint (a trained head with fixed labels). */
+    public boolean isImageClassifier() {
+        return architectures.contains("SiglipForImageClassification");
+    }
+
+    /** The class labels in id order (id2label must be dense 0..n-1). */
+    public List<String> labels() {
+        String[] out = new String[id2label.size()];
+        for (Map.Entry<Integer, String> e : id2label.entrySet()) {
+            if (e.getKey() < 0 || e.getKey() >= out.length) {
+                throw new ConfigException("config.json: id2label ids must be 0.." + (out.length - 1)
+                        + ", got " + e.getKey());
+            }
+            out[e.getKey()] = e.getValue();
+        }
+        return List.of(out);
+    }
+}

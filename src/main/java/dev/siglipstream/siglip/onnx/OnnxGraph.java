@@ -1,0 +1,144 @@
+package dev.siglipstream.siglip.onnx;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One loaded ONNX graph: the {@link OrtSession}, the provider it actually runs on, and its declared
+ * input and output names. Owns the session: {@link #close()} frees it. {@code run} is safe to call
+ * from several threads at once (ONNX Runtime sessions are).
+ */
+public final class OnnxGraph implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxGraph.class);
+
+    private final Path file;
+    private final OrtSession session;
+    private final ExecutionProvider provider;
+    private final Set<String> inputs;
+    private final Set<String> outputs;
+
+    private OnnxGraph(Path file, OrtSession session, ExecutionProvider provider) throws OrtException {
+        this.file = file;
+        this.session = session;
+        this.provider = provider;
+        this.inputs = new TreeSet<>(session.getInputNames());
+        this.outputs = new TreeSet<>(session.getOutputNames());
+    }
+
+    /** The process-wide ONNX Runtime environment (one per JVM, never closed). */
+    public static OrtEnvironment environment() {
+        return OrtEnvironment.getEnvironment();
+    }
+
+    /**
+     * Loads {@code file} with {@code options}. When a GPU provider was asked for and cannot be added,
+     * this fails with a message naming what is missing — unless {@link OnnxOptions#allowCpuFallback()},
+     * in which case it logs a warning and the graph reports {@link ExecutionProvider#CPU}.
+     */
+    public static OnnxGraph open(Path file, OnnxOptions options) {
+        if (!Files.isRegularFile(file)) {
+            throw new OnnxModelException("model file not found: " + file);
+        }
+        OrtEnvironment env = environment();
+        ExecutionProvider actual = options.provider();
+        OrtSession.SessionOptions so = null;
+        try {
+            try {
+                so = SessionOptionsFactory.create(options);
+            } catch (OnnxModelException gpuMissing) {
+                if (!options.allowCpuFallback() || !options.provider().isGpu()) throw gpuMissing;
+                LOG.warn("{}; falling back to CPU because CPU fallback is allowed", gpuMissing.getMessage());
+                so = SessionOptionsFactory.create(options.toBuilder().provider(ExecutionProvider.CPU).build());
+                actual = ExecutionProvider.CPU;
+            }
+            OrtSession session = env.createSession(file.toString(), so);
+            return new OnnxGraph(file, session, actual);
+        } catch (OrtException e) {
+            throw new OnnxModelException("cannot load ONNX model " + file + ": " + e.getMessage(), e);
+        } finally {
+            if (so != null) so.close();
+        }
+    }
+
+    /** Fails, naming the graph's actual inputs, unless every name in {@code required} is an input. */
+    public OnnxGraph requireInputs(String... required) {
+        for (String name : required) {
+            if (!inputs.contains(name)) {
+                throw new OnnxModelException(file + ": expected an input named '" + name
+                        + "', the graph's inputs are " + inputs);
+            }
+        }
+        return this;
+    }
+
+    /** Fails, naming the graph's actual outputs, unless every name in {@code required} is an output. */
+    public OnnxGraph requireOutputs(String... required) {
+        for (String name : required) {
+            if (!outputs.contains(name)) {
+                throw new OnnxModelException(file + ": expected an output named '" + name
+                        + "', the graph's outputs are " + outputs);
+            }
+        }
+        return this;
+    }
+
+    /** Fails unless the inputs are exactly {@code allowed} minus any of {@code optional} that are absent. */
+    public OnnxGraph requireNoOtherInputs(Set<String> allowed) {
+        for (String name : inputs) {
+            if (!allowed.contains(name)) {
+                throw new OnnxModelException(file + ": unexpected input '" + name + "', expected only " + allowed);
+            }
+        }
+        return this;
+    }
+
+    public boolean hasInput(String name) {
+        return inputs.contains(name);
+    }
+
+    public Set<String> inputNames() {
+        return inputs;
+    }
+
+    public Set<String> outputNames() {
+        return outputs;
+    }
+
+    public Map<String, NodeInfo> inputInfo() {
+        try {
+            return session.getInputInfo();
+        } catch (OrtException e) {
+            throw new OnnxModelException(file + ": cannot read input info: " + e.getMessage(), e);
+        }
+    }
+
+    public OrtSession session() {
+        return session;
+    }
+
+    public ExecutionProvider provider() {
+        return provider;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            LOG.warn("closing {} failed: {}", file, e.getMessage());
+        }
+    }
+}
