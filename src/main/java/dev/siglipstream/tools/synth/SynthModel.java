@@ -151,6 +151,19 @@ public final class SynthModel {
      * else is touched). The same preset and seed always give byte-identical files.
      */
     public static void write(Preset preset, Path out, long seed) {
+        writeMetadata(preset, out, seed);
+        Path onnx = out.resolve("onnx");
+        writeGraph(SiglipGraphBuilder.visionModel(preset, seed, GraphBuilder.Precision.FP32), onnx.resolve("vision_model.onnx"));
+        writeGraph(SiglipGraphBuilder.textModel(preset, seed), onnx.resolve("text_model.onnx"));
+        writeGraph(SiglipGraphBuilder.combinedModel(preset, seed), onnx.resolve("model.onnx"));
+        writeGraph(SiglipGraphBuilder.visionModel(preset, seed, GraphBuilder.Precision.FP16),
+                onnx.resolve("vision_model_fp16.onnx"));
+        writeGraph(SiglipGraphBuilder.visionModel(preset, seed, GraphBuilder.Precision.INT8),
+                onnx.resolve("vision_model_quantized.onnx"));
+    }
+
+    /** Everything but the ONNX graphs: configs, tokenizer, model card (and the empty onnx/ folder). */
+    static void writeMetadata(Preset preset, Path out, long seed) {
         try {
             Files.createDirectories(out.resolve("onnx"));
             ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -163,14 +176,6 @@ public final class SynthModel {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the model folder " + out + ": " + e.getMessage(), e);
         }
-        Path onnx = out.resolve("onnx");
-        writeGraph(SiglipGraphBuilder.visionModel(preset, seed, GraphBuilder.Precision.FP32), onnx.resolve("vision_model.onnx"));
-        writeGraph(SiglipGraphBuilder.textModel(preset, seed), onnx.resolve("text_model.onnx"));
-        writeGraph(SiglipGraphBuilder.combinedModel(preset, seed), onnx.resolve("model.onnx"));
-        writeGraph(SiglipGraphBuilder.visionModel(preset, seed, GraphBuilder.Precision.FP16),
-                onnx.resolve("vision_model_fp16.onnx"));
-        writeGraph(SiglipGraphBuilder.visionModel(preset, seed, GraphBuilder.Precision.INT8),
-                onnx.resolve("vision_model_quantized.onnx"));
     }
 
     private static void writeGraph(Onnx.Graph graph, Path file) {
