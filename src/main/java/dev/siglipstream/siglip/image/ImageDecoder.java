@@ -102,7 +102,7 @@ public final class ImageDecoder {
                 BufferedImage bi = reader.read(0);
                 out = toRgb(bi.getRaster(), bi.getColorModel(), format);
             }
-            if (watch.truncated != null) {
+            if (watch.truncated != null && !endsWithEoi(encoded)) {
                 // Pillow refuses truncated files ("image file is truncated"); ImageIO pads them grey.
                 throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT,
                         format.label + " image is truncated (" + encoded.length + " bytes): "
@@ -410,6 +410,13 @@ public final class ImageDecoder {
             Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName(imageioName);
             return it.hasNext() ? it.next() : null;
         }
+    }
+
+    /** Whether a JPEG ends with its EOI marker; libjpeg's "premature end" on a complete file is benign. */
+    private static boolean endsWithEoi(byte[] b) {
+        int n = b.length;
+        while (n > 2 && b[n - 1] == 0) n--; // some writers pad with zeros after EOI
+        return n >= 2 && (b[n - 2] & 0xff) == 0xFF && (b[n - 1] & 0xff) == 0xD9;
     }
 
     private static String hexPrefix(byte[] b) {
