@@ -1,5 +1,14 @@
 package dev.siglipstream.siglip.text;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * The few Python {@code str} semantics the slow SigLIP tokenizer depends on: {@code str.lower} of one
  * character, {@code str.isspace} (= {@code re}'s {@code \s} and {@code str.strip}), {@code string.punctuation}.
@@ -7,7 +16,41 @@ package dev.siglipstream.siglip.text;
 final class PythonText {
     private static final String ASCII_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
 
+    /** Resource with CPython 3.11's (Unicode 14) single-character lowercase table, the reference's version. */
+    static final String LOWER_TABLE = "python-lower.txt";
+
     private PythonText() {}
+
+    /**
+     * The JDK's own case tables follow its Unicode version (13 in Java 17, 16 in Java 24), so the
+     * reference's table is shipped instead and lowercasing does not depend on the JVM.
+     */
+    private static final class Lower {
+        static final Map<Integer, String> TABLE = load();
+
+        private static Map<Integer, String> load() {
+            Map<Integer, String> table = new HashMap<>(2048);
+            try (InputStream in = PythonText.class.getResourceAsStream(LOWER_TABLE)) {
+                if (in == null) {
+                    throw new IllegalStateException("Missing class-path resource " + LOWER_TABLE + " next to "
+                            + PythonText.class.getName());
+                }
+                BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.US_ASCII));
+                for (String line; (line = reader.readLine()) != null; ) {
+                    if (line.isEmpty() || line.startsWith("#")) continue;
+                    String[] parts = line.split(" ");
+                    StringBuilder lower = new StringBuilder(2);
+                    for (int i = 1; i < parts.length; i++) {
+                        lower.appendCodePoint(Integer.parseInt(parts[i], 16));
+                    }
+                    table.put(Integer.parseInt(parts[0], 16), lower.toString());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot read " + LOWER_TABLE, e);
+            }
+            return table;
+        }
+    }
 
     /** Python's {@code str.isspace()} for one code point (Unicode White_Space minus nothing, plus U+001C..1F). */
     static boolean isSpace(int cp) {
@@ -24,13 +67,18 @@ final class PythonText {
 
     /**
      * Python's {@code c.lower()} for a single character. Applied one character at a time there is no
-     * context, so no final sigma; the only unconditional multi-character mapping is U+0130.
+     * context, so no final sigma; U+0130 becomes two code points.
      */
     static void appendLower(StringBuilder out, int cp) {
-        if (cp == 0x130) {
-            out.append("i\u0307");
+        if (cp < 0x80) {
+            out.append((char) (cp >= 'A' && cp <= 'Z' ? cp + ('a' - 'A') : cp));
+            return;
+        }
+        String lower = Lower.TABLE.get(cp);
+        if (lower != null) {
+            out.append(lower);
         } else {
-            out.appendCodePoint(Character.toLowerCase(cp));
+            out.appendCodePoint(cp);
         }
     }
 
