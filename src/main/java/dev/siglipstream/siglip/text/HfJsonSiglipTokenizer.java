@@ -20,7 +20,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A {@code tokenizer.json} (fast, Rust) tokenizer as SigLIP 2 checkpoints ship it (Gemma, pad id 0), with
- * {@code padding="max_length", truncation=True}.
+ * {@code padding="max_length", truncation=True}: the Rust tokenizer truncates (keeping the post-processor's
+ * special tokens), padding is added here on {@code padding_side} with the configured pad token. For the
+ * Gemma/Llama classes the post-processor is rebuilt from {@code add_bos_token}/{@code add_eos_token}, as
+ * transformers' fast classes do at load time. {@link #tokenize} shows the pieces after truncation.
  *
  * <p>Thread-safe: the Rust tokenizer encodes through a shared reference, and a read/write lock keeps
  * {@link #close()} from freeing it under a running call. This object owns the native tokenizer.
@@ -36,11 +39,14 @@ final class HfJsonSiglipTokenizer implements SiglipTokenizer {
     private final int maxLength;
     private final int padId;
     private final int eosId;
+    private final boolean padLeft;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
 
-    private HfJsonSiglipTokenizer(HuggingFaceTokenizer tokenizer, int maxLength, int padId, int eosId) {
+    private HfJsonSiglipTokenizer(HuggingFaceTokenizer tokenizer, int maxLength, int padId, int eosId,
+                                  boolean padLeft) {
         this.tokenizer = tokenizer;
+        this.padLeft = padLeft;
         this.maxLength = maxLength;
         this.padId = padId;
         this.eosId = eosId;
@@ -64,8 +70,15 @@ final class HfJsonSiglipTokenizer implements SiglipTokenizer {
         }
         int eosId = tokenId(json, settings, settings.eos().content());
         JsonNode config = TokenizerSettings.readJson(dir.resolve(TokenizerSettings.TOKENIZER_CONFIG));
-        if (BOS_EOS_CLASSES.contains(config.path("tokenizer_class").asText(""))) {
+        boolean bosEosClass = BOS_EOS_CLASSES.contains(config.path("tokenizer_class").asText(""));
+        if (bosEosClass) {
             rebuildPostProcessor((ObjectNode) json, settings, config, file);
+        }
+        // padding_side from the config; without one, the class default (GemmaTokenizerFast: "left").
+        String side = config.path("padding_side").asText(bosEosClass ? "left" : "right");
+        if (!side.equals("left") && !side.equals("right")) {
+            throw new IOException("padding_side in " + dir.resolve(TokenizerSettings.TOKENIZER_CONFIG)
+                    + " must be \"left\" or \"right\", got \"" + side + "\"");
         }
         String n = Integer.toString(settings.maxLength());
         // Padding is done here with the configured pad id; the library only truncates (post-processor aware).
@@ -81,7 +94,7 @@ final class HfJsonSiglipTokenizer implements SiglipTokenizer {
         } catch (RuntimeException e) {
             throw new IOException("Hugging Face tokenizers cannot load " + file + ": " + e.getMessage(), e);
         }
-        return new HfJsonSiglipTokenizer(tokenizer, settings.maxLength(), padId, eosId);
+        return new HfJsonSiglipTokenizer(tokenizer, settings.maxLength(), padId, eosId, side.equals("left"));
     }
 
     /**
@@ -168,6 +181,9 @@ final class HfJsonSiglipTokenizer implements SiglipTokenizer {
         for (int i = 0; i < texts.size(); i++) {
             if (texts.get(i) == null) throw new IllegalArgumentException("texts[" + i + "] is null");
         }
+        if (texts.isEmpty()) {
+            return new long[0][];
+        }
         lock.readLock().lock();
         try {
             ensureOpen();
@@ -177,7 +193,8 @@ final class HfJsonSiglipTokenizer implements SiglipTokenizer {
                 long[] ids = encodings[i].getIds();
                 long[] row = new long[maxLength];
                 Arrays.fill(row, padId);
-                System.arraycopy(ids, 0, row, 0, Math.min(ids.length, maxLength));
+                int n = Math.min(ids.length, maxLength);
+                System.arraycopy(ids, 0, row, padLeft ? maxLength - n : 0, n);
                 out[i] = row;
             }
             return out;

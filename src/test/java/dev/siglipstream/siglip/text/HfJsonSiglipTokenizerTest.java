@@ -79,14 +79,25 @@ class HfJsonSiglipTokenizerTest {
         write("{\"tokenizer_class\": \"GemmaTokenizer\", \"model_max_length\": 5, \"add_bos_token\": true,"
                 + " \"add_eos_token\": false, \"bos_token\": \"<bos>\", \"eos_token\": \"<eos>\", \"pad_token\": \"<pad>\"}");
         try (SiglipTokenizer tokenizer = SiglipTokenizer.load(tmp, 64)) {
-            assertThat(tokenizer.encode("a cat")).containsExactly(2, 4, 7, 0, 0);
+            // GemmaTokenizerFast.padding_side defaults to "left".
+            assertThat(tokenizer.encode("a cat")).containsExactly(0, 0, 2, 4, 7);
             assertThat(tokenizer.encode("a cat a cat a cat")).containsExactly(2, 4, 7, 4, 7);
         }
         write("{\"tokenizer_class\": \"GemmaTokenizerFast\", \"model_max_length\": 5, \"add_bos_token\": false,"
+                + " \"padding_side\": \"right\","
                 + " \"add_eos_token\": true, \"bos_token\": \"<bos>\", \"eos_token\": \"<eos>\", \"pad_token\": \"<pad>\"}");
         try (SiglipTokenizer tokenizer = SiglipTokenizer.load(tmp, 64)) {
             assertThat(tokenizer.encode("a cat")).containsExactly(4, 7, 1, 0, 0);
             assertThat(tokenizer.encode("a cat a cat a cat")).containsExactly(4, 7, 4, 7, 1);
+        }
+    }
+
+    @Test
+    void emptyBatchIsEmpty() throws IOException {
+        write("{\"model_max_length\": 4}");
+        try (SiglipTokenizer tokenizer = SiglipTokenizer.load(tmp, 64)) {
+            assertThat(tokenizer.encode(List.of())).isEmpty();
+            assertThat(tokenizer.encode("cat")).containsExactly(7, 1, 0, 0);
         }
     }
 
