@@ -38,13 +38,24 @@ final class SentencePieceSiglipTokenizer implements SiglipTokenizer {
     private final List<String> lowercaseProtected;
     private final List<String> allSpecial;
     private final int unkTokenLength;
+    /** SentencePiece's piece-to-id table, read from the model file. */
+    private final Map<String, Integer> vocab;
+    private final int unkId;
     private final int eosId;
     private final int padId;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
 
-    private SentencePieceSiglipTokenizer(SpTokenizer sp, int vocabSize, TokenizerSettings settings) {
+    private SentencePieceSiglipTokenizer(SpTokenizer sp, SpModelProto.Edited model, TokenizerSettings settings) {
         this.sp = sp;
+        // PieceToId in Java: a JNI call per piece costs ~3 us, more than the rest of the work.
+        Map<String, Integer> vocab = new HashMap<>(model.pieceCount() * 2);
+        for (int id = model.pieceCount() - 1; id >= 0; id--) {
+            vocab.put(model.pieces().get(id), id);
+        }
+        this.vocab = vocab;
+        this.unkId = model.unkId();
+        int vocabSize = model.pieceCount();
         this.processor = sp.getProcessor();
         this.settings = settings;
         this.allSpecial = settings.allSpecialTokens();
@@ -62,7 +73,7 @@ final class SentencePieceSiglipTokenizer implements SiglipTokenizer {
         for (AddedTokenSpec t : specials) {
             if (encoder.containsKey(t.content())) continue;
             // As _add_tokens: a token already in the vocabulary keeps its id, a new one is appended.
-            int id = pieceId(t.content(), vocabSize);
+            int id = vocab.getOrDefault(t.content(), -1);
             encoder.put(t.content(), id >= 0 ? id : next++);
             specs.put(t.content(), t);
         }
@@ -94,7 +105,7 @@ final class SentencePieceSiglipTokenizer implements SiglipTokenizer {
             throw new IOException("SentencePiece cannot load " + model + ": " + e.getMessage(), e);
         }
         try {
-            return new SentencePieceSiglipTokenizer(sp, edited.pieceCount(), settings);
+            return new SentencePieceSiglipTokenizer(sp, edited, settings);
         } catch (RuntimeException e) {
             sp.close();
             throw new IOException("SentencePiece model " + model + " does not fit " + dir
@@ -190,7 +201,7 @@ final class SentencePieceSiglipTokenizer implements SiglipTokenizer {
 
     private int tokenId(String piece) {
         Integer added = addedEncoder.get(piece);
-        return added != null ? added : processor.getId(piece);
+        return added != null ? added : vocab.getOrDefault(piece, unkId);
     }
 
     /** {@code SiglipTokenizer.tokenize}: the pieces before {@code </s>} is added. */
@@ -295,10 +306,5 @@ final class SentencePieceSiglipTokenizer implements SiglipTokenizer {
         }
         if (start < text.length()) parts.add(text.substring(start));
         return parts;
-    }
-
-    private int pieceId(String piece, int vocabSize) {
-        int id = processor.getId(piece);
-        return id >= 0 && id < vocabSize && piece.equals(processor.getToken(id)) ? id : -1;
     }
 }

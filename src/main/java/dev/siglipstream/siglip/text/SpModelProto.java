@@ -2,6 +2,9 @@ package dev.siglipstream.siglip.text;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Edits a serialized SentencePiece {@code ModelProto} by hand: sets {@code normalizer_spec.add_dummy_prefix}
@@ -10,6 +13,9 @@ import java.io.IOException;
 final class SpModelProto {
     private static final int MODEL_PIECES = 1;
     private static final int MODEL_NORMALIZER_SPEC = 3;
+    private static final int PIECE_PIECE = 1;
+    private static final int PIECE_TYPE = 3;
+    private static final int TYPE_UNKNOWN = 2;
     private static final int NORMALIZER_ADD_DUMMY_PREFIX = 3;
     private static final int WIRE_VARINT = 0;
     private static final int WIRE_I64 = 1;
@@ -28,7 +34,8 @@ final class SpModelProto {
         ByteArrayOutputStream out = new ByteArrayOutputStream(model.length + 8);
         Reader in = new Reader(model, 0, model.length, source);
         boolean sawNormalizer = false;
-        int pieces = 0;
+        List<String> pieces = new ArrayList<>();
+        int unkId = -1;
         while (in.hasMore()) {
             int start = in.pos;
             long tag = in.varint();
@@ -45,12 +52,18 @@ final class SpModelProto {
                 continue;
             }
             if (field == MODEL_PIECES && wire == WIRE_LEN) {
-                pieces++;
+                int len = in.length();
+                if (readPiece(model, in.pos, len, source, pieces)) {
+                    unkId = pieces.size() - 1;
+                }
+                in.pos += len;
+                out.write(model, start, in.pos - start);
+                continue;
             }
             in.skip(field, wire);
             out.write(model, start, in.pos - start);
         }
-        if (pieces == 0) {
+        if (pieces.isEmpty()) {
             throw new IOException(source + " is not a SentencePiece model: no vocabulary pieces (ModelProto field 1)"
                     + " in its " + model.length + " bytes");
         }
@@ -61,11 +74,48 @@ final class SpModelProto {
             writeVarint(out, ((long) NORMALIZER_ADD_DUMMY_PREFIX << 3) | WIRE_VARINT);
             writeVarint(out, 0);
         }
-        return new Edited(out.toByteArray(), pieces);
+        if (unkId < 0) {
+            throw new IOException(source + " is not a usable SentencePiece model: none of its " + pieces.size()
+                    + " pieces has type UNKNOWN");
+        }
+        return new Edited(out.toByteArray(), List.copyOf(pieces), unkId);
     }
 
-    /** The edited model and its vocabulary size (the number of pieces). */
-    record Edited(byte[] bytes, int pieceCount) {}
+    /**
+     * The edited model and its vocabulary.
+     *
+     * @param pieces the piece strings, index = id
+     * @param unkId  the id of the UNKNOWN piece, which SentencePiece's {@code PieceToId} returns for anything else
+     */
+    record Edited(byte[] bytes, List<String> pieces, int unkId) {
+        int pieceCount() {
+            return pieces.size();
+        }
+    }
+
+    /** Appends {@code SentencePiece.piece} to {@code pieces}; returns whether its type is UNKNOWN. */
+    private static boolean readPiece(byte[] buf, int offset, int len, String source, List<String> pieces)
+            throws IOException {
+        Reader in = new Reader(buf, offset, offset + len, source);
+        String piece = "";
+        boolean unknown = false;
+        while (in.hasMore()) {
+            long tag = in.varint();
+            int field = (int) (tag >>> 3);
+            int wire = (int) (tag & 7);
+            if (field == PIECE_PIECE && wire == WIRE_LEN) {
+                int n = in.length();
+                piece = new String(buf, in.pos, n, StandardCharsets.UTF_8);
+                in.pos += n;
+            } else if (field == PIECE_TYPE && wire == WIRE_VARINT) {
+                unknown = in.varint() == TYPE_UNKNOWN;
+            } else {
+                in.skip(field, wire);
+            }
+        }
+        pieces.add(piece);
+        return unknown;
+    }
 
     private static byte[] rewriteNormalizer(byte[] buf, int offset, int len, String source) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(len + 2);
