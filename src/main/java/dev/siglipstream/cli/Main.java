@@ -20,6 +20,11 @@ import picocli.CommandLine.Command;
         description = "SigLIP image tagging: the library's tools and the streaming job.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            TokenizeCommand.class,
+            PreprocessCommand.class,
+            EmbedCommand.class,
+            ClassifyCommand.class,
+            BenchCommand.class,
             SynthModelCommand.class,
         })
 public final class Main implements Runnable {
