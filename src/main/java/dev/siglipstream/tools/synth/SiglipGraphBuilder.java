@@ -48,10 +48,18 @@ final class SiglipGraphBuilder {
                                 List.of("batch_size", (long) preset.visionHidden()))));
     }
 
-    /** {@code onnx/text_model.onnx}: input_ids → last_hidden_state, pooler_output. */
-    static Onnx.Graph textModel(SynthModel.Preset preset, long seed) {
-        SiglipGraphBuilder b = new SiglipGraphBuilder(preset, seed, Precision.FP32);
-        b.text("input_ids", "last_hidden_state", "pooler_output");
+    /** {@code onnx/text_model*.onnx}: input_ids → last_hidden_state, pooler_output. */
+    static Onnx.Graph textModel(SynthModel.Preset preset, long seed, Precision precision) {
+        SiglipGraphBuilder b = new SiglipGraphBuilder(preset, seed, precision);
+        boolean half = precision == Precision.FP16;
+        String[] out = b.text("input_ids", half ? "graph_output_cast_0" : "last_hidden_state",
+                half ? "graph_output_cast_1" : "pooler_output");
+        if (half) {
+            b.g.rawNode("Cast", "graph_output_cast0", List.of(out[0]), List.of("last_hidden_state"),
+                    Attribute.of("to", (long) Onnx.FLOAT));
+            b.g.rawNode("Cast", "graph_output_cast1", List.of(out[1]), List.of("pooler_output"),
+                    Attribute.of("to", (long) Onnx.FLOAT));
+        }
         return b.g.build("torch_jit",
                 List.of(new Onnx.ValueInfo("input_ids", Onnx.INT64, List.of("batch_size", "sequence_length"))),
                 List.of(new Onnx.ValueInfo("last_hidden_state", Onnx.FLOAT,

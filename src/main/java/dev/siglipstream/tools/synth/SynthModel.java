@@ -17,8 +17,14 @@ import java.util.Locale;
  * Writes a random-weight SigLIP model folder in the Hugging Face Hub layout, for benchmarks and tests
  * where real checkpoints cannot be downloaded: {@code config.json}, {@code preprocessor_config.json}, a
  * SentencePiece tokenizer, and {@code onnx/vision_model.onnx}, {@code onnx/text_model.onnx},
- * {@code onnx/model.onnx}, {@code onnx/vision_model_fp16.onnx} and {@code onnx/vision_model_quantized.onnx}
- * with the input/output names, dynamic axes and operator patterns of the Hub exports.
+ * {@code onnx/model.onnx}, and float16 ({@code onnx/vision_model_fp16.onnx}, {@code onnx/text_model_fp16.onnx})
+ * and dynamically int8-quantized ({@code onnx/vision_model_quantized.onnx}, {@code onnx/text_model_quantized.onnx})
+ * variants of the towers, with the input/output names, dynamic axes and operator patterns of the Hub exports.
+ *
+ * <p>ONNX Runtime 1.24.1 on CPU cannot create a session for the float16 graphs at its EXTENDED or ALL
+ * optimisation level (its SimplifiedLayerNormFusion removes a Cast that its own fp16-on-CPU cast
+ * insertion shared between LayerNorms); at BASIC they run. The int8 weights use quantize_dynamic's
+ * {@code reduce_range} range, which avoids u8s8 saturation on CPUs without AVX-512 VNNI.
  *
  * <pre>{@code
  * SynthModel.write(SynthModel.Preset.BASE_PATCH16_224, Path.of("/tmp/siglip-base"), 0);
@@ -154,12 +160,17 @@ public final class SynthModel {
         writeMetadata(preset, out, seed);
         Path onnx = out.resolve("onnx");
         writeGraph(SiglipGraphBuilder.visionModel(preset, seed, GraphBuilder.Precision.FP32), onnx.resolve("vision_model.onnx"));
-        writeGraph(SiglipGraphBuilder.textModel(preset, seed), onnx.resolve("text_model.onnx"));
+        writeGraph(SiglipGraphBuilder.textModel(preset, seed, GraphBuilder.Precision.FP32), onnx.resolve("text_model.onnx"));
         writeGraph(SiglipGraphBuilder.combinedModel(preset, seed), onnx.resolve("model.onnx"));
         writeGraph(SiglipGraphBuilder.visionModel(preset, seed, GraphBuilder.Precision.FP16),
                 onnx.resolve("vision_model_fp16.onnx"));
         writeGraph(SiglipGraphBuilder.visionModel(preset, seed, GraphBuilder.Precision.INT8),
                 onnx.resolve("vision_model_quantized.onnx"));
+        // the text variants too, so that a library loading split towers of one variant finds both
+        writeGraph(SiglipGraphBuilder.textModel(preset, seed, GraphBuilder.Precision.FP16),
+                onnx.resolve("text_model_fp16.onnx"));
+        writeGraph(SiglipGraphBuilder.textModel(preset, seed, GraphBuilder.Precision.INT8),
+                onnx.resolve("text_model_quantized.onnx"));
     }
 
     /** Everything but the ONNX graphs: configs, tokenizer, model card (and the empty onnx/ folder). */
@@ -262,7 +273,7 @@ public final class SynthModel {
                 + "- text tower: token embeddings x2 and query/key projections x3 over the default initialisation,\n"
                 + "  so that different texts get different embeddings\n"
                 + "- tokenizer: transformers' SentencePiece test fixture (1,000 pieces; `</s>` = 2 pads)\n"
-                + "- onnx/vision_model_fp16.onnx: float16 weights, float32 inputs/outputs;\n"
-                + "  onnx/vision_model_quantized.onnx: dynamic int8 quantization of the MatMuls by weights\n";
+                + "- onnx/*_fp16.onnx: float16 weights, float32 inputs/outputs (ONNX Runtime CPU: BASIC optimisation only);\n"
+                + "  onnx/*_quantized.onnx: dynamic int8 quantization (reduce_range) of the MatMuls by weights\n";
     }
 }

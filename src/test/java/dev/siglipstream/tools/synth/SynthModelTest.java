@@ -19,6 +19,9 @@ import dev.siglipstream.siglip.config.SiglipConfig;
 import dev.siglipstream.siglip.config.SiglipTextConfig;
 import dev.siglipstream.siglip.config.SiglipVisionConfig;
 import dev.siglipstream.siglip.internal.Npy;
+import dev.siglipstream.siglip.onnx.ModelVariant;
+import dev.siglipstream.siglip.onnx.OnnxOptions;
+import dev.siglipstream.siglip.onnx.SiglipModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -56,7 +59,8 @@ class SynthModelTest {
     void writesTheHubLayout() throws Exception {
         for (String f : List.of("config.json", "preprocessor_config.json", "spiece.model", "tokenizer_config.json",
                 "special_tokens_map.json", "README.md", "onnx/vision_model.onnx", "onnx/text_model.onnx",
-                "onnx/model.onnx", "onnx/vision_model_fp16.onnx", "onnx/vision_model_quantized.onnx")) {
+                "onnx/model.onnx", "onnx/vision_model_fp16.onnx", "onnx/vision_model_quantized.onnx",
+                "onnx/text_model_fp16.onnx", "onnx/text_model_quantized.onnx")) {
             assertThat(dir.resolve(f)).as(f).isRegularFile();
         }
         SiglipConfig config = SiglipConfig.load(dir.resolve("config.json"));
@@ -99,11 +103,13 @@ class SynthModelTest {
                 assertThat(describe(synth.getOutputInfo())).as(f).isEqualTo(describe(reference.getOutputInfo()));
             }
         }
-        try (OrtSession fp32 = OnnxFiles.open(onnx("vision_model.onnx"))) {
-            for (String f : List.of("vision_model_fp16.onnx", "vision_model_quantized.onnx")) {
-                try (OrtSession variant = OnnxFiles.open(onnx(f), OrtSession.SessionOptions.OptLevel.BASIC_OPT)) {
-                    assertThat(describe(variant.getInputInfo())).as(f).isEqualTo(describe(fp32.getInputInfo()));
-                    assertThat(describe(variant.getOutputInfo())).as(f).isEqualTo(describe(fp32.getOutputInfo()));
+        for (String tower : List.of("vision_model", "text_model")) {
+            try (OrtSession fp32 = OnnxFiles.open(onnx(tower + ".onnx"))) {
+                for (String f : List.of(tower + "_fp16.onnx", tower + "_quantized.onnx")) {
+                    try (OrtSession variant = OnnxFiles.open(onnx(f), OrtSession.SessionOptions.OptLevel.BASIC_OPT)) {
+                        assertThat(describe(variant.getInputInfo())).as(f).isEqualTo(describe(fp32.getInputInfo()));
+                        assertThat(describe(variant.getOutputInfo())).as(f).isEqualTo(describe(fp32.getOutputInfo()));
+                    }
                 }
             }
         }
@@ -266,11 +272,50 @@ class SynthModelTest {
     }
 
     @Test
+    void quantizedAndFp16TextModelsStayCloseToFp32() throws Exception {
+        try (OrtSession fp32 = OnnxFiles.open(onnx("text_model.onnx"));
+                OrtSession int8 = OnnxFiles.open(onnx("text_model_quantized.onnx"));
+                OrtSession fp16 = OnnxFiles.open(onnx("text_model_fp16.onnx"), OrtSession.SessionOptions.OptLevel.BASIC_OPT);
+                OnnxTensor ids = longs(inputIds, TEXTS, 64)) {
+            Map<String, OnnxTensor> in = Map.of("input_ids", ids);
+            float[][] reference = run2d(fp32, in, "pooler_output");
+            float[][] quantized = run2d(int8, in, "pooler_output");
+            float[][] half = run2d(fp16, in, "pooler_output");
+            double minInt8 = 1;
+            double minFp16 = 1;
+            for (int i = 0; i < TEXTS; i++) {
+                minInt8 = Math.min(minInt8, cosine(reference[i], quantized[i]));
+                minFp16 = Math.min(minFp16, cosine(reference[i], half[i]));
+            }
+            System.out.printf("tiny text vs fp32, min cosine over %d texts: int8 %.5f, fp16 %.6f%n",
+                    TEXTS, minInt8, minFp16);
+            assertThat(minInt8).isGreaterThan(0.99);
+            assertThat(minFp16).isGreaterThan(0.999);
+        }
+    }
+
+    @Test
+    void theLibraryLoadsTheFolderAndReadsBackScaleAndBias() {
+        for (ModelVariant variant : List.of(ModelVariant.FP32, ModelVariant.QUANTIZED)) {
+            OnnxOptions options = OnnxOptions.builder().variant(variant).intraOpThreads(1).build();
+            try (SiglipModel model = SiglipModel.load(dir, options)) {
+                assertThat(model.logitScale()).as(variant.name())
+                        .isCloseTo((float) Math.exp(SynthModel.LOGIT_SCALE), within(1e-3f));
+                assertThat(model.logitBias()).as(variant.name()).isCloseTo(SynthModel.LOGIT_BIAS, within(1e-3f));
+                assertThat(model.embeddingDim()).isEqualTo(D);
+                float[][] texts = model.textEmbeddings(List.of("a photo of a cat", "a red car"));
+                assertThat(cosine(texts[0], texts[0])).isCloseTo(1.0, within(1e-5));
+                assertThat(cosine(texts[0], texts[1])).as(variant.name()).isLessThan(0.99);
+            }
+        }
+    }
+
+    @Test
     void sameSeedSameBytesOtherSeedOtherWeights(@TempDir Path again, @TempDir Path other) throws Exception {
         SynthModel.write(SynthModel.Preset.TINY, again, 0);
         SynthModel.write(SynthModel.Preset.TINY, other, 7);
         for (String f : List.of("vision_model.onnx", "text_model.onnx", "model.onnx", "vision_model_fp16.onnx",
-                "vision_model_quantized.onnx")) {
+                "vision_model_quantized.onnx", "text_model_fp16.onnx", "text_model_quantized.onnx")) {
             byte[] first = Files.readAllBytes(onnx(f));
             assertThat(Files.readAllBytes(again.resolve("onnx").resolve(f))).as(f).isEqualTo(first);
             byte[] reseeded = Files.readAllBytes(other.resolve("onnx").resolve(f));
