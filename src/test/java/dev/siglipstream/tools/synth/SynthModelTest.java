@@ -22,6 +22,7 @@ import dev.siglipstream.siglip.internal.Npy;
 import dev.siglipstream.siglip.onnx.ModelVariant;
 import dev.siglipstream.siglip.onnx.OnnxOptions;
 import dev.siglipstream.siglip.onnx.SiglipModel;
+import dev.siglipstream.testutils.Conformance;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -46,7 +47,7 @@ class SynthModelTest {
     @BeforeAll
     static void writeTinyModel() throws Exception {
         SynthModel.write(SynthModel.Preset.TINY, dir, 0);
-        conformance = Path.of(SynthModelTest.class.getResource("/conformance/README.md").toURI()).getParent();
+        conformance = Conformance.root();
         pixels = Npy.read(conformance.resolve("golden/model/pixel_values_batch.npy")).floats();
         inputIds = Npy.read(conformance.resolve("golden/text/input_ids.npy")).longs();
     }
