@@ -21,10 +21,10 @@ import java.util.Locale;
  * and dynamically int8-quantized ({@code onnx/vision_model_quantized.onnx}, {@code onnx/text_model_quantized.onnx})
  * variants of the towers, with the input/output names, dynamic axes and operator patterns of the Hub exports.
  *
- * <p>ONNX Runtime 1.24.1 on CPU cannot create a session for the float16 graphs at its EXTENDED or ALL
- * optimisation level (its SimplifiedLayerNormFusion removes a Cast that its own fp16-on-CPU cast
- * insertion shared between LayerNorms); at BASIC they run. The int8 weights use quantize_dynamic's
- * {@code reduce_range} range, which avoids u8s8 saturation on CPUs without AVX-512 VNNI.
+ * <p>ONNX Runtime 1.24.1 on CPU cannot create a session for the float16 graphs at its default level,
+ * ALL ("Attempting to get index by a name which does not exist: InsertedPrecisionFreeCast_…" in a
+ * SimplifiedLayerNormFusion node); up to EXTENDED (and LAYOUT) they load and run. The int8 weights use
+ * quantize_dynamic's {@code reduce_range} range, which avoids u8s8 saturation on CPUs without AVX-512 VNNI.
  *
  * <pre>{@code
  * SynthModel.write(SynthModel.Preset.BASE_PATCH16_224, Path.of("/tmp/siglip-base"), 0);
@@ -175,6 +175,9 @@ public final class SynthModel {
 
     /** Everything but the ONNX graphs: configs, tokenizer, model card (and the empty onnx/ folder). */
     static void writeMetadata(Preset preset, Path out, long seed) {
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new IllegalArgumentException("the output " + out + " is a file, expected a folder");
+        }
         try {
             Files.createDirectories(out.resolve("onnx"));
             ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -273,7 +276,7 @@ public final class SynthModel {
                 + "- text tower: token embeddings x2 and query/key projections x3 over the default initialisation,\n"
                 + "  so that different texts get different embeddings\n"
                 + "- tokenizer: transformers' SentencePiece test fixture (1,000 pieces; `</s>` = 2 pads)\n"
-                + "- onnx/*_fp16.onnx: float16 weights, float32 inputs/outputs (ONNX Runtime CPU: BASIC optimisation only);\n"
+                + "- onnx/*_fp16.onnx: float16 weights, float32 inputs/outputs (ONNX Runtime CPU: optimisation level EXTENDED at most);\n"
                 + "  onnx/*_quantized.onnx: dynamic int8 quantization (reduce_range) of the MatMuls by weights\n";
     }
 }

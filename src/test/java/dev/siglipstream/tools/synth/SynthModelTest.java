@@ -107,7 +107,7 @@ class SynthModelTest {
         for (String tower : List.of("vision_model", "text_model")) {
             try (OrtSession fp32 = OnnxFiles.open(onnx(tower + ".onnx"))) {
                 for (String f : List.of(tower + "_fp16.onnx", tower + "_quantized.onnx")) {
-                    try (OrtSession variant = OnnxFiles.open(onnx(f), OrtSession.SessionOptions.OptLevel.BASIC_OPT)) {
+                    try (OrtSession variant = OnnxFiles.open(onnx(f), OrtSession.SessionOptions.OptLevel.EXTENDED_OPT)) {
                         assertThat(describe(variant.getInputInfo())).as(f).isEqualTo(describe(fp32.getInputInfo()));
                         assertThat(describe(variant.getOutputInfo())).as(f).isEqualTo(describe(fp32.getOutputInfo()));
                     }
@@ -249,9 +249,9 @@ class SynthModelTest {
     void quantizedAndFp16VisionModelsStayCloseToFp32() throws Exception {
         try (OrtSession fp32 = OnnxFiles.open(onnx("vision_model.onnx"));
                 OrtSession int8 = OnnxFiles.open(onnx("vision_model_quantized.onnx"));
-                // ONNX Runtime 1.24.1's CPU graph optimiser fails on this fp16 graph at EXTENDED/ALL
-                // (SimplifiedLayerNormFusion vs. the Casts it inserts around the shared fp16 Pow exponent)
-                OrtSession fp16 = OnnxFiles.open(onnx("vision_model_fp16.onnx"), OrtSession.SessionOptions.OptLevel.BASIC_OPT);
+                // ONNX Runtime 1.24.1 on CPU fails to create a session for the fp16 graphs at ALL (its default):
+                // "Attempting to get index by a name which does not exist: InsertedPrecisionFreeCast_…"
+                OrtSession fp16 = OnnxFiles.open(onnx("vision_model_fp16.onnx"), OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
                 OnnxTensor px = floats(pixels, IMAGES, 3, 64, 64)) {
             Map<String, OnnxTensor> in = Map.of("pixel_values", px);
             float[][] reference = run2d(fp32, in, "pooler_output");
@@ -276,7 +276,7 @@ class SynthModelTest {
     void quantizedAndFp16TextModelsStayCloseToFp32() throws Exception {
         try (OrtSession fp32 = OnnxFiles.open(onnx("text_model.onnx"));
                 OrtSession int8 = OnnxFiles.open(onnx("text_model_quantized.onnx"));
-                OrtSession fp16 = OnnxFiles.open(onnx("text_model_fp16.onnx"), OrtSession.SessionOptions.OptLevel.BASIC_OPT);
+                OrtSession fp16 = OnnxFiles.open(onnx("text_model_fp16.onnx"), OrtSession.SessionOptions.OptLevel.EXTENDED_OPT);
                 OnnxTensor ids = longs(inputIds, TEXTS, 64)) {
             Map<String, OnnxTensor> in = Map.of("input_ids", ids);
             float[][] reference = run2d(fp32, in, "pooler_output");
