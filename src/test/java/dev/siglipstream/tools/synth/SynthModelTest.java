@@ -149,12 +149,15 @@ class SynthModelTest {
             System.out.println("ORT extended-optimised " + f + ": " + synth);
             assertThat(synth).as(f).isEqualTo(reference);
         }
-        Map<String, Integer> int8 = OnnxFiles.optimizedHistogram(onnx("vision_model_quantized.onnx"), level, tmp);
-        System.out.println("ORT extended-optimised vision_model_quantized.onnx: " + int8);
-        int quantizedMatMuls = int8.getOrDefault("MatMulIntegerToFloat", 0) + int8.getOrDefault("DynamicQuantizeMatMul", 0);
-        // q, k, v, out, fc1, fc2 per layer + the head's fc1, fc2: all fused, none left as MatMulInteger
-        assertThat(quantizedMatMuls).isEqualTo(6 * 2 + 2);
-        assertThat(int8).doesNotContainKeys("MatMulInteger");
+        // q, k, v, out, fc1, fc2 per layer (+ the vision head's fc1, fc2): all fused, none left as MatMulInteger
+        Map<String, Integer> expected = Map.of("vision_model_quantized.onnx", 6 * 2 + 2, "text_model_quantized.onnx", 6 * 2);
+        for (Map.Entry<String, Integer> e : expected.entrySet()) {
+            Map<String, Integer> int8 = OnnxFiles.optimizedHistogram(onnx(e.getKey()), level, tmp);
+            System.out.println("ORT extended-optimised " + e.getKey() + ": " + int8);
+            int fused = int8.getOrDefault("MatMulIntegerToFloat", 0) + int8.getOrDefault("DynamicQuantizeMatMul", 0);
+            assertThat(fused).as(e.getKey()).isEqualTo(e.getValue());
+            assertThat(int8).as(e.getKey()).doesNotContainKeys("MatMulInteger");
+        }
     }
 
     @Test
