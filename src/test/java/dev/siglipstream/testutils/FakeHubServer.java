@@ -49,7 +49,7 @@ public final class FakeHubServer implements AutoCloseable {
     public static final String COMMIT = "5d1a9c0f3b7e2a4c6d8e0f1a2b3c4d5e6f708192";
 
     /** One request as the server saw it; {@code server} is "hub" or "cdn". */
-    public record Recorded(String server, String method, String path, String range, String authorization) {}
+    public record Recorded(String server, String method, String path, String range, String authorization, String userAgent) {}
 
     private record Entry(byte[] bytes, String sha256) {}
 
@@ -196,7 +196,8 @@ public final class FakeHubServer implements AutoCloseable {
         try (ex) {
             String path = ex.getRequestURI().getRawPath();
             String auth = ex.getRequestHeaders().getFirst("Authorization");
-            requests.add(new Recorded(server, ex.getRequestMethod(), path, ex.getRequestHeaders().getFirst("Range"), auth));
+            requests.add(new Recorded(server, ex.getRequestMethod(), path, ex.getRequestHeaders().getFirst("Range"), auth,
+                    ex.getRequestHeaders().getFirst("User-Agent")));
             if (headerDelayMillis > 0) {
                 sleep(headerDelayMillis);
             }

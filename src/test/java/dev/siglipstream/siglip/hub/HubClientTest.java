@@ -9,7 +9,6 @@ import dev.siglipstream.testutils.FakeHubServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,8 +82,9 @@ class HubClientTest {
         try (Stream<Path> blobs = Files.list(repoDir().resolve("blobs"))) {
             assertThat(blobs.map(p -> p.getFileName().toString())).containsExactlyInAnyOrderElementsOf(expectedBlobs);
         }
-        // One listing, then per file one HEAD and one GET; the User-Agent names the project (checked by the server record).
-        assertThat(server.requests()).hasSize(1 + 2 * files.size());
+        // One listing, then per file one HEAD and one GET, each naming the project as User-Agent.
+        assertThat(server.requests()).hasSize(1 + 2 * files.size())
+                .allSatisfy(r -> assertThat(r.userAgent()).startsWith("siglip-stream/"));
         assertThat(server.requests().get(0).path()).isEqualTo("/api/models/Xenova/siglip-tiny/revision/main");
     }
 
@@ -347,7 +347,7 @@ class HubClientTest {
     void hostileFileNamesStayInsideTheSnapshot() {
         assertThatThrownBy(() -> new HubCache(cache).pointer(REPO_ID, COMMIT, "../../../../etc/passwd"))
                 .isInstanceOf(HubException.class).hasMessageContaining("outside the snapshot folder");
-        assertThat(Files.exists(cache.resolve("x"))).isFalse();
-        assertThat(new String("ok".getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)).isEqualTo("ok");
+        assertThatThrownBy(() -> client().build().file(REPO_ID, "main", "/etc/passwd"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'/etc/passwd'");
     }
 }
