@@ -70,6 +70,7 @@ public final class FakeHubServer implements AutoCloseable {
     private volatile String requiredToken;
     private volatile boolean redirectToCdn;
     private volatile long headerDelayMillis;
+    private volatile boolean ignoreRanges;
 
     private FakeHubServer() throws IOException {
         executor = Executors.newCachedThreadPool(r -> {
@@ -140,6 +141,12 @@ public final class FakeHubServer implements AutoCloseable {
     /** The next GET body of {@code filename} pauses {@code stallMillis} after {@code afterBytes} bytes. */
     public FakeHubServer stallOnce(String filename, long afterBytes, long stallMillis) {
         interruptions.put(filename, new Interruption(afterBytes, stallMillis));
+        return this;
+    }
+
+    /** Answer Range requests with the whole file and 200, as servers without range support do. */
+    public FakeHubServer ignoreRanges(boolean ignore) {
+        this.ignoreRanges = ignore;
         return this;
     }
 
@@ -307,7 +314,7 @@ public final class FakeHubServer implements AutoCloseable {
         int status = 200;
         int start = 0;
         String range = ex.getRequestHeaders().getFirst("Range");
-        if (range != null) {
+        if (range != null && !ignoreRanges) {
             Matcher m = RANGE.matcher(range.strip());
             if (m.matches()) {
                 long from = Long.parseLong(m.group(1));

@@ -25,9 +25,16 @@ final class HubCache {
     private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
     private final Path root;
+    private final boolean symlinks;
 
     HubCache(Path root) {
+        this(root, true);
+    }
+
+    /** {@code symlinks = false} forces the copy fallback (for tests of file systems without symlinks). */
+    HubCache(Path root, boolean symlinks) {
         this.root = root;
+        this.symlinks = symlinks;
     }
 
     Path root() {
@@ -108,6 +115,9 @@ final class HubCache {
             Files.deleteIfExists(pointer);
             Path relative = pointer.getParent().relativize(blob);
             try {
+                if (!symlinks) {
+                    throw new UnsupportedOperationException("symlinks disabled");
+                }
                 Files.createSymbolicLink(pointer, relative);
             } catch (UnsupportedOperationException | SecurityException | IOException e) {
                 Path tmp = Files.createTempFile(pointer.getParent(), ".copy", ".tmp");

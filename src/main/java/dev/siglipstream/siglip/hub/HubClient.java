@@ -1,6 +1,10 @@
 package dev.siglipstream.siglip.hub;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +41,7 @@ public final class HubClient {
     /** The revision used when none is given. */
     public static final String DEFAULT_REVISION = "main";
 
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern REPO_ID = Pattern.compile("(?:[A-Za-z0-9_.-]+/)?[A-Za-z0-9_.-]{1,96}");
 
     private final String endpoint;
@@ -197,13 +202,47 @@ public final class HubClient {
                 Files.createDirectories(blob.getParent());
                 Path incomplete = blob.resolveSibling(meta.etag() + ".incomplete");
                 log.accept("downloading " + repoId + "/" + filename + (meta.size() >= 0 ? " (" + meta.size() + " bytes)" : ""));
-                http.download(meta.location(), incomplete, meta.size(), new HubHttp.Target(repoId, rev, filename));
+                HubHttp.Target target = new HubHttp.Target(repoId, rev, filename);
+                boolean resumed = Files.exists(incomplete) && Files.size(incomplete) > 0;
+                http.download(meta.location(), incomplete, meta.size(), target);
+                if (!contentMatches(meta, incomplete) && resumed) {
+                    // The partial file came from elsewhere (or was corrupted): once more from byte 0.
+                    log.accept("checksum mismatch after resuming " + filename + "; downloading it again from the start");
+                    Files.delete(incomplete);
+                    http.download(meta.location(), incomplete, meta.size(), target);
+                }
+                if (!contentMatches(meta, incomplete)) {
+                    Files.delete(incomplete);
+                    throw new HubException(HubException.Reason.PROTOCOL, "the sha256 of the downloaded " + target.describe()
+                            + " differs from its X-Linked-Etag " + meta.etag() + " (from " + meta.location() + ")",
+                            meta.location(), null);
+                }
                 HubCache.moveAtomically(incomplete, blob);
             }
             return null;
         });
         cache.link(blob, pointer);
         return pointer;
+    }
+
+    /** LFS etags are the content's sha256, so a resumed or corrupted transfer can be caught. */
+    private static boolean contentMatches(HubHttp.FileMetadata meta, Path file) throws IOException {
+        if (!meta.lfs() || !SHA256.matcher(meta.etag()).matches()) {
+            return true;
+        }
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK lacks SHA-256", e);
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest()).equals(meta.etag());
     }
 
     /** The URL {@link #file} downloads from (before redirects). */

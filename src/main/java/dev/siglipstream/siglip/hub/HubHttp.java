@@ -40,8 +40,11 @@ final class HubHttp {
     private static final int MAX_REDIRECTS = 10;
     private static final Pattern SAFE_ETAG = Pattern.compile("[A-Za-z0-9._-]{1,200}");
 
-    /** What a HEAD on {@code resolve} says about a file; {@code size} is -1 when unknown. */
-    record FileMetadata(String commit, String etag, URI location, long size) {}
+    /**
+     * What a HEAD on {@code resolve} says about a file; {@code size} is -1 when unknown;
+     * {@code lfs} when the etag came from X-Linked-Etag, i.e. is the sha256 of the content.
+     */
+    record FileMetadata(String commit, String etag, URI location, long size, boolean lfs) {}
 
     /** What a request is about, for error messages; {@code filename} is null for listings. */
     record Target(String repoId, String revision, String filename) {
@@ -187,7 +190,8 @@ final class HubHttp {
         }
         long size = headers.firstValue("X-Linked-Size").or(() -> headers.firstValue("Content-Length"))
                 .map(HubHttp::parseLongOrMinusOne).orElse(-1L);
-        return new FileMetadata(commit, etag, location, size);
+        boolean lfs = headers.firstValue("X-Linked-Etag").isPresent();
+        return new FileMetadata(commit, etag, location, size, lfs);
     }
 
     /** huggingface_hub's {@code _normalize_etag}: drop a weak-validator prefix and the quotes. */

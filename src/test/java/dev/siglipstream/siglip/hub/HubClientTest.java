@@ -246,6 +246,47 @@ class HubClientTest {
     }
 
     @Test
+    void serverIgnoringTheRangeRestartsFromScratch() throws IOException {
+        server.ignoreRanges(true);
+        Path incomplete = writeStalePartial(500);
+
+        Path file = client().build().file(REPO_ID, "main", BIG);
+
+        assertThat(Files.readAllBytes(file)).isEqualTo(server.content(REPO_ID, COMMIT, BIG));
+        assertThat(server.downloads()).extracting(FakeHubServer.Recorded::range).containsExactly("bytes=500-");
+        assertThat(incomplete).doesNotExist();
+    }
+
+    @Test
+    void corruptPartialFileIsCaughtByTheChecksumAndDownloadedAgain() throws IOException {
+        writeStalePartial(500);
+
+        Path file = client().build().file(REPO_ID, "main", BIG);
+
+        assertThat(Files.readAllBytes(file)).isEqualTo(server.content(REPO_ID, COMMIT, BIG));
+        assertThat(server.downloads()).extracting(FakeHubServer.Recorded::range).containsExactly("bytes=500-", null);
+        assertThat(log).anyMatch(l -> l.startsWith("checksum mismatch after resuming " + BIG));
+    }
+
+    private Path writeStalePartial(int bytes) throws IOException {
+        Path incomplete = repoDir().resolve("blobs").resolve(server.etag(REPO_ID, COMMIT, BIG) + ".incomplete");
+        Files.createDirectories(incomplete.getParent());
+        Files.write(incomplete, new byte[bytes]);
+        return incomplete;
+    }
+
+    @Test
+    void withoutSymlinksSnapshotEntriesAreCopies() throws IOException {
+        Path blob = Files.writeString(cache.resolve("blob"), "content");
+        Path pointer = cache.resolve("snapshots/abc/onnx/model.onnx");
+
+        new HubCache(cache, false).link(blob, pointer);
+
+        assertThat(Files.isSymbolicLink(pointer)).isFalse();
+        assertThat(pointer).hasContent("content");
+    }
+
+    @Test
     void offlineModeServesTheCacheWithoutAnyRequest() throws IOException {
         Path online = client().build().snapshot(REPO_ID, "main", f -> true);
         server.clearRequests();
