@@ -194,8 +194,15 @@ public final class FakeHubServer implements AutoCloseable {
 
     @Override
     public void close() {
+        // stop() can wait for the dispatcher's select timeout; stopping both at once halves that.
+        Thread cdnStopper = new Thread(() -> cdn.stop(0), "fake-hub-cdn-stop");
+        cdnStopper.start();
         hub.stop(0);
-        cdn.stop(0);
+        try {
+            cdnStopper.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         executor.shutdownNow();
     }
 

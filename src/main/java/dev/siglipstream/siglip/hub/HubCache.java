@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
@@ -112,17 +113,20 @@ final class HubCache {
     void link(Path blob, Path pointer) {
         try {
             Files.createDirectories(pointer.getParent());
-            Files.deleteIfExists(pointer);
             Path relative = pointer.getParent().relativize(blob);
+            // Built aside and renamed over the entry, so a concurrent reader never finds it missing.
+            Path tmp = pointer.resolveSibling("." + pointer.getFileName() + "." + UUID.randomUUID() + ".tmp");
             try {
                 if (!symlinks) {
                     throw new UnsupportedOperationException("symlinks disabled");
                 }
-                Files.createSymbolicLink(pointer, relative);
-            } catch (UnsupportedOperationException | SecurityException | IOException e) {
-                Path tmp = Files.createTempFile(pointer.getParent(), ".copy", ".tmp");
-                Files.copy(blob, tmp, StandardCopyOption.REPLACE_EXISTING);
+                Files.createSymbolicLink(tmp, relative);
                 moveAtomically(tmp, pointer);
+            } catch (UnsupportedOperationException | SecurityException | IOException e) {
+                Files.deleteIfExists(tmp);
+                Path copy = Files.createTempFile(pointer.getParent(), ".copy", ".tmp");
+                Files.copy(blob, copy, StandardCopyOption.REPLACE_EXISTING);
+                moveAtomically(copy, pointer);
             }
         } catch (IOException e) {
             throw localIo("cannot link " + pointer + " to " + blob, e);

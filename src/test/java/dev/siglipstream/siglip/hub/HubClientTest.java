@@ -287,6 +287,24 @@ class HubClientTest {
     }
 
     @Test
+    void concurrentCallsDownloadABlobOnce() throws Exception {
+        HubClient hub = client().build();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        try {
+            List<java.util.concurrent.Future<Path>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                results.add(pool.submit(() -> hub.file(REPO_ID, "main", BIG)));
+            }
+            for (var r : results) {
+                assertThat(Files.readAllBytes(r.get())).isEqualTo(server.content(REPO_ID, COMMIT, BIG));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(server.downloads()).hasSize(1);
+    }
+
+    @Test
     void offlineModeServesTheCacheWithoutAnyRequest() throws IOException {
         Path online = client().build().snapshot(REPO_ID, "main", f -> true);
         server.clearRequests();
