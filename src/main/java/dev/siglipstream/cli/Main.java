@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             EmbedCommand.class,
             ClassifyCommand.class,
             BenchCommand.class,
+            DownloadCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
