@@ -146,7 +146,7 @@ class ProduceConsumeCommandITCase {
             producer.commitTransaction();
         }
 
-        Run run = run("consume", "--bootstrap", KAFKA.bootstrapServers(), "--topic", "scores", "--timeout", "5s");
+        Run run = run("consume", "--bootstrap", KAFKA.bootstrapServers(), "--topic", "scores", "--max", "4", "--timeout", "2s");
         assertThat(run.code).as(run.err).isZero();
         List<String> lines = run.lines();
         assertThat(lines).hasSize(3);
@@ -169,7 +169,7 @@ class ProduceConsumeCommandITCase {
         // --max stops early; --type dead-letter renders everything as a dead letter or an error.
         Run one = run("consume", "--bootstrap", KAFKA.bootstrapServers(), "--topic", "scores", "--max", "1");
         assertThat(one.lines()).containsExactly(lines.get(0));
-        Run typed = run("consume", "--bootstrap", KAFKA.bootstrapServers(), "--topic", "scores", "--type", "dead-letter", "--timeout", "2s");
+        Run typed = run("consume", "--bootstrap", KAFKA.bootstrapServers(), "--topic", "scores", "--type", "dead-letter", "--max", "3");
         assertThat(typed.lines()).hasSize(3);
         assertThat(typed.lines().get(1)).isEqualTo(lines.get(1));
         assertThat(JSON.readTree(typed.lines().get(0)).has("error")).isTrue();
