@@ -26,6 +26,9 @@ import picocli.CommandLine.Command;
             ClassifyCommand.class,
             BenchCommand.class,
             DownloadCommand.class,
+            BrokerCommand.class,
+            ProduceCommand.class,
+            ConsumeCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
