@@ -99,7 +99,7 @@ public final class ImageDecoder {
             if (jpegComponents == 4) {
                 // ImageIO cannot make a BufferedImage of CMYK; the raster carries the decoded samples.
                 out = cmykToRgb(reader.readRaster(0, null), JpegInfo.adobeTransform(encoded));
-            } else if (jpegComponents == 3 && JpegInfo.hasIccProfile(encoded)) {
+            } else if ((jpegComponents == 3 || jpegComponents == 1) && JpegInfo.hasIccProfile(encoded)) {
                 // With an ICC profile, read() colour-converts into sRGB (tens of levels); Pillow ignores
                 // the profile. readRaster() is unconverted: do libjpeg's YCbCr -> RGB here.
                 out = rasterToRgb(reader.readRaster(0, null), JpegInfo.isYcc(encoded));
@@ -276,6 +276,9 @@ public final class ImageDecoder {
         int w = r.getWidth();
         int h = r.getHeight();
         byte[] out = new byte[w * h * 3];
+        if (r.getNumBands() == 1) {
+            return toRgb(r, null, Format.JPEG);
+        }
         int[] px = new int[3 * w];
         int o = 0;
         for (int y = 0; y < h; y++) {

@@ -32,6 +32,19 @@ class ImageDecoderIccTest {
         assertThat(stripApp2(withIcc)).isEqualTo(plain);
     }
 
+    @Test
+    void greyJpegWithAProfileKeepsItsSamples() throws Exception {
+        BufferedImage img = new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 16; y++) for (int x = 0; x < 16; x++) img.getRaster().setSample(x, y, 0, x * 16);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertThat(ImageIO.write(img, "jpeg", out)).isTrue();
+        byte[] plain = out.toByteArray();
+        RgbImage a = decoder.decode(withLinearRgbProfile(plain));
+        RgbImage b = decoder.decode(plain);
+        assertThat(a.rgb()).isEqualTo(b.rgb());
+        assertThat(b.get(15, 3, 0)).isBetween(238, 242);
+    }
+
     /** The unconverted path must still give libjpeg's pixels: the conformance JPEGs with a profile added. */
     @ParameterizedTest
     @ValueSource(strings = {"photo_q90_420", "progressive", "exif_orientation6"})
@@ -39,6 +52,31 @@ class ImageDecoderIccTest {
         Path root = Path.of("src/test/resources/conformance");
         byte[] plain = Files.readAllBytes(root.resolve("images/" + id + ".jpg"));
         RgbImage img = decoder.decode(withLinearRgbProfile(plain));
+        byte[] golden = Npy.read(root.resolve("golden/images/" + id + "/decoded_rgb.npy")).bytes();
+        assertThat(SiglipImageConformanceTest.maxDiff(img.rgb(), golden)).isZero();
+    }
+
+    /** PNG's iCCP chunk must be ignored too (RGB, RGBA and greyscale conformance PNGs). */
+    @ParameterizedTest
+    @ValueSource(strings = {"coco_000000039769", "rgba_transparent", "grayscale", "gray16"})
+    void pngsWithAProfileStillMatchPillow(String id) throws Exception {
+        Path root = Path.of("src/test/resources/conformance");
+        byte[] plain = Files.readAllBytes(root.resolve("images/" + id + ".png"));
+        int space = id.startsWith("gray") ? ColorSpace.CS_GRAY : ColorSpace.CS_LINEAR_RGB;
+        byte[] profile = ICC_Profile.getInstance(space).getData();
+        ByteArrayOutputStream z = new ByteArrayOutputStream();
+        try (java.util.zip.DeflaterOutputStream d = new java.util.zip.DeflaterOutputStream(z)) {
+            d.write(profile);
+        }
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        data.writeBytes("test\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        data.write(0); // compression method
+        data.writeBytes(z.toByteArray());
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        png.write(plain, 0, 33); // signature + IHDR
+        ImageDecoderBadInputTest.chunk(png, "iCCP", data.toByteArray());
+        png.write(plain, 33, plain.length - 33);
+        RgbImage img = decoder.decode(png.toByteArray());
         byte[] golden = Npy.read(root.resolve("golden/images/" + id + "/decoded_rgb.npy")).bytes();
         assertThat(SiglipImageConformanceTest.maxDiff(img.rgb(), golden)).isZero();
     }
