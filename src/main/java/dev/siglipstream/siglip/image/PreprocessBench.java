@@ -23,7 +23,7 @@ public final class PreprocessBench {
     public static void main(String[] args) throws Exception {
         Path png = Path.of(args.length > 0 ? args[0]
                 : "src/test/resources/conformance/images/coco_000000039769.png");
-        int perRun = args.length > 1 ? Integer.parseInt(args[1]) : 50;
+        int perRun = args.length > 1 ? Integer.parseInt(args[1]) : 40;
         byte[] jpeg = toJpeg(ImageIO.read(png.toFile()), 0.9f);
         SiglipImageProcessor processor =
                 new SiglipImageProcessor(ImageProcessorConfig.defaults(), ImageDecoder.DEFAULT_MAX_PIXELS);
@@ -51,7 +51,7 @@ public final class PreprocessBench {
     }
 
     private static void report(String name, Task task, int perRun) throws Exception {
-        for (int i = 0; i < perRun * 2; i++) task.run(); // warm-up: let C2 compile the hot loops
+        for (int i = 0; i < perRun; i++) task.run(); // warm-up: let C2 compile the hot loops
         // CPU time of this thread as well as wall time: on a shared machine wall time includes waiting.
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         double[] ms = new double[5];

@@ -49,7 +49,7 @@ class ImageDecoderIccTest {
     @ParameterizedTest
     @ValueSource(strings = {"photo_q90_420", "progressive", "exif_orientation6"})
     void conformanceJpegsWithAProfileStillMatchPillow(String id) throws Exception {
-        Path root = Path.of("src/test/resources/conformance");
+        Path root = ConformanceData.ROOT;
         byte[] plain = Files.readAllBytes(root.resolve("images/" + id + ".jpg"));
         RgbImage img = decoder.decode(withLinearRgbProfile(plain));
         byte[] golden = Npy.read(root.resolve("golden/images/" + id + "/decoded_rgb.npy")).bytes();
@@ -60,7 +60,7 @@ class ImageDecoderIccTest {
     @ParameterizedTest
     @ValueSource(strings = {"coco_000000039769", "rgba_transparent", "grayscale", "gray16"})
     void pngsWithAProfileStillMatchPillow(String id) throws Exception {
-        Path root = Path.of("src/test/resources/conformance");
+        Path root = ConformanceData.ROOT;
         byte[] plain = Files.readAllBytes(root.resolve("images/" + id + ".png"));
         int space = id.startsWith("gray") ? ColorSpace.CS_GRAY : ColorSpace.CS_LINEAR_RGB;
         byte[] profile = ICC_Profile.getInstance(space).getData();
