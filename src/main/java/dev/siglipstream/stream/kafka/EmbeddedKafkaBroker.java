@@ -109,7 +109,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         if (temporary) {
             deleteRecursively(dir);
         }
-        throw new IllegalStateException("cannot start the in-process Kafka broker in " + dir + " on port " + port, last);
+        throw new IllegalStateException("cannot start the in-process Kafka broker in " + dir + " on port " + port + ": " + rootMessage(last), last);
     }
 
     private static EmbeddedKafkaBroker startOnce(Path dir, boolean temporary, int clientPort, int controllerPort) {
@@ -283,6 +283,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Kafka broker at {} did not shut down cleanly", bootstrapServers, e);
         }
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == t ? String.valueOf(t.getMessage()) : t.getMessage() + " (" + root + ")";
     }
 
     private static int freePort() {
