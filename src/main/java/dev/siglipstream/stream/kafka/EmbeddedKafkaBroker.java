@@ -104,6 +104,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             } catch (RuntimeException e) {
                 last = e;
                 LOG.warn("Kafka broker start attempt {} on ports {}/{} failed: {}", attempt, clientPort, controllerPort, e.toString());
+                if (!causedByBind(e)) {
+                    break;
+                }
             }
         }
         if (temporary) {
@@ -283,6 +286,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Kafka broker at {} did not shut down cleanly", bootstrapServers, e);
         }
+    }
+
+    private static boolean causedByBind(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.net.BindException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String rootMessage(Throwable t) {
