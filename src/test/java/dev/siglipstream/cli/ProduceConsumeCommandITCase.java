@@ -184,6 +184,16 @@ class ProduceConsumeCommandITCase {
         assertThat(run.out).isEmpty();
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(1000L, 20_000L);
 
+        Run missing = run("consume", "--bootstrap", KAFKA.bootstrapServers(), "--topic", "no-such-topic", "--timeout", "1s");
+        assertThat(missing.code).isEqualTo(1);
+        assertThat(missing.err).contains("siglip consume: error: topic no-such-topic not found on " + KAFKA.bootstrapServers() + " within 1000 ms");
+        assertThat(KAFKA.consume("no-such-topic", 1, Duration.ofMillis(500))).isEmpty();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
+            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).doesNotContain("no-such-topic");
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+
         Run bad = run("consume", "--bootstrap", KAFKA.bootstrapServers(), "--topic", "images", "--type", "nonsense");
         assertThat(bad.code).isEqualTo(2);
         assertThat(bad.err).contains("expected auto, score, dead-letter, image or label-set, got 'nonsense'");
