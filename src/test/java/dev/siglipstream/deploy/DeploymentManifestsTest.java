@@ -3,6 +3,12 @@ package dev.siglipstream.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.siglipstream.cli.Main;
+import dev.siglipstream.stream.labels.LabelSet;
+import dev.siglipstream.stream.labels.LabelSetFile;
+import dev.siglipstream.stream.options.JobArguments;
+import dev.siglipstream.stream.options.JobOptions;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +25,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.util.TimeUtils;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,7 +45,7 @@ class DeploymentManifestsTest {
     private static final String ENTRY_CLASS = "dev.siglipstream.stream.job.SiglipStreamJob";
     private static final String LABEL_SETS_FILE = "/opt/siglip/label-sets/label-sets.yaml";
 
-    /** The job's flags as the issue specifies them; used only when the job's RunCommand is not on the class path. */
+    /** The job's flags as the issue specifies them. */
     private static final Set<String> SPECIFIED_FLAGS = Set.of("--bootstrap", "--input-topic", "--output-topic",
             "--dead-letter-topic", "--label-set-topic", "--label-sets", "--model", "--parallelism",
             "--checkpoint-interval", "--max-batch-size", "--max-batch-delay", "--provider");
@@ -161,6 +168,36 @@ class DeploymentManifestsTest {
     }
 
     @Test
+    void theJobKeepsTheFlagsTheIssueSpecifies() {
+        assertThat(knownFlags()).containsAll(SPECIFIED_FLAGS);
+    }
+
+    @Test
+    void theJobParsesTheDeploymentsArgumentsIntoMatchingOptions() {
+        Map<String, Object> job = map(at(deployment, "spec", "job"));
+        Configuration conf = jobConfiguration(list(job.get("args")).stream().map(String::valueOf).toList());
+        assertThat(conf.get(JobOptions.PROVIDER)).isEqualTo("cuda");
+        assertThat(conf.get(JobOptions.LABEL_SETS_FILE)).isEqualTo(LABEL_SETS_FILE);
+        assertThat(conf.get(JobOptions.PARALLELISM)).isEqualTo(((Number) job.get("parallelism")).intValue());
+        assertThat(conf.get(JobOptions.CHECKPOINT_INTERVAL))
+                .isEqualTo(TimeUtils.parseDuration(flinkConf.get("execution.checkpointing.interval")));
+        assertThat(conf.get(JobOptions.MAX_BATCH_SIZE)).isEqualTo(32);
+        assertThat(conf.get(JobOptions.MAX_BATCH_DELAY)).isEqualTo(Duration.ofMillis(10));
+        assertThat(conf.get(JobOptions.BOOTSTRAP_SERVERS)).isNotBlank();
+        // the label sets' output topics are real topics, not the job default by accident
+        assertThat(conf.get(JobOptions.OUTPUT_TOPIC)).isEqualTo("image-labels");
+    }
+
+    @Test
+    void composeSubmitArgumentsParseToo() {
+        List<String> command = list(at(compose, "services", "submit", "command")).stream().map(String::valueOf).toList();
+        Configuration conf = jobConfiguration(command.subList(command.indexOf(JOB_JAR) + 1, command.size()));
+        assertThat(conf.get(JobOptions.PROVIDER)).isEqualTo("cpu");
+        assertThat(conf.get(JobOptions.LABEL_SETS_FILE)).isEqualTo(LABEL_SETS_FILE);
+        assertThat(conf.get(JobOptions.CHECKPOINT_INTERVAL)).isPositive();
+    }
+
+    @Test
     void labelSetsFlagPointsIntoTheMountedConfigMap() {
         Map<String, String> flags = flags(list(at(deployment, "spec", "job", "args")).stream().map(String::valueOf).toList());
         assertThat(flags.get("--label-sets")).isEqualTo(LABEL_SETS_FILE);
@@ -205,6 +242,16 @@ class DeploymentManifestsTest {
             assertThat(((Number) set.get("top-k")).intValue()).as(id + " top-k").isPositive();
             assertThat((String) set.get("output-topic")).as(id + " output-topic").isNotBlank();
         }
+        // and the job's own parser reads the same sets
+        List<LabelSet> parsed = LabelSetFile.parse(
+                new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), "label-sets-configmap.yaml");
+        assertThat(parsed).extracting(LabelSet::id)
+                .containsExactlyElementsOf(sets.stream().map(o -> (String) map(o).get("id")).toList());
+        assertThat(parsed).allSatisfy(set -> {
+            assertThat(set.labels()).isNotEmpty();
+            assertThat(set.topK()).isPositive();
+            assertThat(set.outputTopic()).isNotBlank();
+        });
     }
 
     // ---------------------------------------------------------------- compose
@@ -323,17 +370,27 @@ class DeploymentManifestsTest {
 
     // ---------------------------------------------------------------- helpers
 
-    /** The job's flags: RunCommand's picocli options when the job is on the class path, else the issue's list. */
+    /**
+     * The job's flags: those of {@code ./siglip run} (RunCommand) when it exists, else those of
+     * {@link JobArguments}, which {@code SiglipStreamJob.main} parses.
+     */
     static Set<String> knownFlags() {
         Class<?> run = optionalClass("dev.siglipstream.cli.RunCommand");
-        if (run == null) return SPECIFIED_FLAGS;
+        Object command;
         try {
-            Object command = run.getDeclaredConstructor().newInstance();
-            return new CommandLine(command).getCommandSpec().optionsMap().keySet().stream()
-                    .filter(name -> name.startsWith("--")).collect(Collectors.toCollection(TreeSet::new));
+            command = run == null ? new JobArguments() : run.getDeclaredConstructor().newInstance();
         } catch (ReflectiveOperationException e) {
             throw new AssertionError("cannot instantiate " + run.getName(), e);
         }
+        return new CommandLine(command).getCommandSpec().optionsMap().keySet().stream()
+                .filter(name -> name.startsWith("--")).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** What {@code SiglipStreamJob.main} makes of {@code args}: the job's typed options. */
+    static Configuration jobConfiguration(List<String> args) {
+        JobArguments arguments = new JobArguments();
+        new CommandLine(arguments).parseArgs(args.toArray(String[]::new));
+        return arguments.toConfiguration();
     }
 
     /** {@code --flag value} pairs; a flag followed by another flag (or nothing) is a boolean switch. */
