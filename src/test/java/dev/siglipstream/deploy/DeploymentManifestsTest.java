@@ -153,7 +153,7 @@ class DeploymentManifestsTest {
         Map<String, Object> job = map(at(deployment, "spec", "job"));
         List<String> args = list(job.get("args")).stream().map(String::valueOf).toList();
         Map<String, String> flags = flags(args);
-        assertThat(flags.keySet()).isSubsetOf(knownFlags());
+        assertThat(flags.keySet().stream().map(f -> f.startsWith("-D:") ? "-D" : f)).isSubsetOf(knownFlags());
         assertThat(flags).containsKeys("--bootstrap", "--input-topic", "--output-topic", "--dead-letter-topic",
                 "--label-set-topic", "--label-sets", "--model", "--provider", "--max-batch-size", "--max-batch-delay");
         assertThat(flags.get("--provider")).isEqualTo("cuda");
@@ -184,8 +184,10 @@ class DeploymentManifestsTest {
         assertThat(conf.get(JobOptions.MAX_BATCH_SIZE)).isEqualTo(32);
         assertThat(conf.get(JobOptions.MAX_BATCH_DELAY)).isEqualTo(Duration.ofMillis(10));
         assertThat(conf.get(JobOptions.BOOTSTRAP_SERVERS)).isNotBlank();
-        // the label sets' output topics are real topics, not the job default by accident
         assertThat(conf.get(JobOptions.OUTPUT_TOPIC)).isEqualTo("image-labels");
+        assertThat(conf.get(JobOptions.BATCH_BUCKETING)).isTrue();
+        // on GPU nodes a CUDA that cannot load must fail the job, not quietly run it on CPU
+        assertThat(conf.get(JobOptions.ALLOW_CPU_FALLBACK)).isFalse();
     }
 
     @Test
@@ -286,7 +288,7 @@ class DeploymentManifestsTest {
         int jar = command.indexOf(JOB_JAR);
         assertThat(jar).as("job JAR in the submit command").isPositive();
         Map<String, String> flags = flags(command.subList(jar + 1, command.size()));
-        assertThat(flags.keySet()).isSubsetOf(knownFlags());
+        assertThat(flags.keySet().stream().map(f -> f.startsWith("-D:") ? "-D" : f)).isSubsetOf(knownFlags());
         assertThat(flags.get("--provider")).isEqualTo("cpu");
         // --bootstrap is the broker's listener inside the compose network
         String advertised = String.valueOf(at(map(services.get("kafka")), "environment", "KAFKA_ADVERTISED_LISTENERS"));
@@ -383,7 +385,7 @@ class DeploymentManifestsTest {
             throw new AssertionError("cannot instantiate " + run.getName(), e);
         }
         return new CommandLine(command).getCommandSpec().optionsMap().keySet().stream()
-                .filter(name -> name.startsWith("--")).collect(Collectors.toCollection(TreeSet::new));
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     /** What {@code SiglipStreamJob.main} makes of {@code args}: the job's typed options. */
@@ -393,11 +395,19 @@ class DeploymentManifestsTest {
         return arguments.toConfiguration();
     }
 
-    /** {@code --flag value} pairs; a flag followed by another flag (or nothing) is a boolean switch. */
+    /**
+     * {@code --flag value} pairs; a flag followed by another flag (or nothing) is a boolean switch.
+     * {@code -D key=value} settings are collected as {@code -D:key}.
+     */
     static Map<String, String> flags(List<String> args) {
         Map<String, String> flags = new LinkedHashMap<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
+            if (a.equals("-D") && i + 1 < args.size()) {
+                String[] kv = args.get(++i).split("=", 2);
+                flags.put("-D:" + kv[0], kv.length > 1 ? kv[1] : "");
+                continue;
+            }
             assertThat(a).as("argument %d of %s", i, args).startsWith("--");
             int eq = a.indexOf('=');
             if (eq > 0) {
