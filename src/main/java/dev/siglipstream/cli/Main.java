@@ -20,6 +20,9 @@ import picocli.CommandLine.Command;
         description = "SigLIP image tagging: the library's tools and the streaming job.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            BrokerCommand.class,
+            ProduceCommand.class,
+            ConsumeCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

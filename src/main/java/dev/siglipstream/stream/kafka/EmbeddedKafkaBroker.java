@@ -58,6 +58,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final int BIND_ATTEMPTS = 3;
+    /** The largest record batch the broker accepts (16 MiB), so inline photos fit. */
+    public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
     private final KafkaRaftServer server;
     private final String bootstrapServers;
@@ -177,6 +179,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("auto.create.topics.enable", "true");
         p.put("num.partitions", "1");
+        // Whole photos travel inline in ImageEvents; the 1 MiB default is smaller than many of them.
+        p.put("message.max.bytes", Integer.toString(MAX_MESSAGE_BYTES));
         // Compaction becomes observable within seconds in tests and the demo.
         p.put("log.cleaner.backoff.ms", "1000");
         return p;
