@@ -23,6 +23,12 @@ import picocli.CommandLine.Command;
             BrokerCommand.class,
             ProduceCommand.class,
             ConsumeCommand.class,
+            TokenizeCommand.class,
+            PreprocessCommand.class,
+            EmbedCommand.class,
+            ClassifyCommand.class,
+            BenchCommand.class,
+            DownloadCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
