@@ -131,6 +131,12 @@ final class ConsumeCommand implements Callable<Integer> {
                 infos.forEach(i -> out.add(new TopicPartition(i.topic(), i.partition())));
                 return out;
             }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while looking up topic " + topic, e);
+            }
         } while (System.nanoTime() < deadline);
         throw new IllegalStateException("topic " + topic + " not found on " + bootstrap + " within " + timeout.toMillis() + " ms");
     }
@@ -142,6 +148,8 @@ final class ConsumeCommand implements Callable<Integer> {
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // Looking at a topic must not create it (with one partition, before the job creates it properly).
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
         p.putAll(properties);
         return p;

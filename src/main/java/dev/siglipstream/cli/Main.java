@@ -20,6 +20,12 @@ import picocli.CommandLine.Command;
         description = "SigLIP image tagging: the library's tools and the streaming job.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            TokenizeCommand.class,
+            PreprocessCommand.class,
+            EmbedCommand.class,
+            ClassifyCommand.class,
+            BenchCommand.class,
+            DownloadCommand.class,
             BrokerCommand.class,
             ProduceCommand.class,
             ConsumeCommand.class,

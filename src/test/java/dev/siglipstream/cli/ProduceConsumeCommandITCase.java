@@ -146,7 +146,7 @@ class ProduceConsumeCommandITCase {
             producer.commitTransaction();
         }
 
-        Run run = run("consume", "--bootstrap", KAFKA.bootstrapServers(), "--topic", "scores", "--timeout", "5s");
+        Run run = run("consume", "--bootstrap", KAFKA.bootstrapServers(), "--topic", "scores", "--max", "4", "--timeout", "2s");
         assertThat(run.code).as(run.err).isZero();
         List<String> lines = run.lines();
         assertThat(lines).hasSize(3);
@@ -169,7 +169,7 @@ class ProduceConsumeCommandITCase {
         // --max stops early; --type dead-letter renders everything as a dead letter or an error.
         Run one = run("consume", "--bootstrap", KAFKA.bootstrapServers(), "--topic", "scores", "--max", "1");
         assertThat(one.lines()).containsExactly(lines.get(0));
-        Run typed = run("consume", "--bootstrap", KAFKA.bootstrapServers(), "--topic", "scores", "--type", "dead-letter", "--timeout", "2s");
+        Run typed = run("consume", "--bootstrap", KAFKA.bootstrapServers(), "--topic", "scores", "--type", "dead-letter", "--max", "3");
         assertThat(typed.lines()).hasSize(3);
         assertThat(typed.lines().get(1)).isEqualTo(lines.get(1));
         assertThat(JSON.readTree(typed.lines().get(0)).has("error")).isTrue();
@@ -183,6 +183,16 @@ class ProduceConsumeCommandITCase {
         assertThat(run.code).as(run.err).isZero();
         assertThat(run.out).isEmpty();
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isBetween(1000L, 20_000L);
+
+        Run missing = run("consume", "--bootstrap", KAFKA.bootstrapServers(), "--topic", "no-such-topic", "--timeout", "1s");
+        assertThat(missing.code).isEqualTo(1);
+        assertThat(missing.err).contains("siglip consume: error: topic no-such-topic not found on " + KAFKA.bootstrapServers() + " within 1000 ms");
+        assertThat(KAFKA.consume("no-such-topic", 1, Duration.ofMillis(500))).isEmpty();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers()))) {
+            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).doesNotContain("no-such-topic");
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
 
         Run bad = run("consume", "--bootstrap", KAFKA.bootstrapServers(), "--topic", "images", "--type", "nonsense");
         assertThat(bad.code).isEqualTo(2);

@@ -192,6 +192,8 @@ public final class KafkaFixture implements BeforeAllCallback, AfterAllCallback, 
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // Reading must not create the topic the code under test is supposed to create.
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         return p;
     }
 
@@ -247,8 +249,10 @@ public final class KafkaFixture implements BeforeAllCallback, AfterAllCallback, 
             List<TopicPartition> partitions = new ArrayList<>();
             while (partitions.isEmpty() && System.nanoTime() < deadline) {
                 List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(5));
-                if (infos != null) {
+                if (infos != null && !infos.isEmpty()) {
                     infos.forEach(i -> partitions.add(new TopicPartition(i.topic(), i.partition())));
+                } else {
+                    sleep(100);
                 }
             }
             if (partitions.isEmpty()) {
@@ -262,6 +266,15 @@ public final class KafkaFixture implements BeforeAllCallback, AfterAllCallback, 
             }
         }
         return out;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     private void requireStarted() {

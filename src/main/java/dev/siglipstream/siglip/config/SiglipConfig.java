@@ -19,7 +19,8 @@ public record SiglipConfig(
         List<String> architectures,
         SiglipTextConfig textConfig,
         SiglipVisionConfig visionConfig,
-        Map<Integer, String> id2label) {
+        Map<Integer, String> id2label,
+        String problemType) {
 
     public SiglipConfig {
         architectures = List.copyOf(architectures);
@@ -42,12 +43,21 @@ public record SiglipConfig(
                 architectures,
                 SiglipTextConfig.from(f.object("text_config")),
                 SiglipVisionConfig.from(f.object("vision_config")),
-                id2label);
+                id2label,
+                f.getString("problem_type", null));
     }
 
     /** True for a {@code SiglipForImageClassification} checkpoint (a trained head with fixed labels). */
     public boolean isImageClassifier() {
         return architectures.contains("SiglipForImageClassification");
+    }
+
+    /**
+     * Whether a classifier's scores are independent sigmoids (as transformers' image-classification
+     * pipeline decides: {@code problem_type} multi-label, or a single label) rather than a softmax.
+     */
+    public boolean classifierUsesSigmoid() {
+        return "multi_label_classification".equals(problemType) || id2label.size() == 1;
     }
 
     /** The class labels in id order (id2label must be dense 0..n-1). */

@@ -1,0 +1,429 @@
+package dev.siglipstream.siglip.image;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentSampleModel;
+import java.awt.image.DataBufferByte;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.event.IIOReadWarningListener;
+import javax.imageio.spi.ImageReaderSpi;
+import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
+
+/**
+ * Turns encoded image bytes into 8-bit RGB exactly as transformers' {@code load_image} does with
+ * Pillow: EXIF orientation applied, then {@code convert("RGB")} (alpha dropped without
+ * compositing, palettes expanded with transparency ignored, greyscale replicated, 16-bit greyscale
+ * clipped to 0..255, 16-bit colour reduced to its high byte, CMYK converted with Pillow's formula).
+ *
+ * <p>Reads JPEG, PNG, GIF (first frame), BMP, TIFF (JDK ImageIO) and WebP (TwelveMonkeys). The
+ * pixel limit is checked from the header before any pixel is decoded. Thread-safe: every call uses
+ * its own ImageIO reader.
+ *
+ * <p>Usage: {@code RgbImage img = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS).decode(bytes);}
+ */
+public final class ImageDecoder {
+    /**
+     * Pillow's decompression-bomb error threshold: {@code 2 * Image.MAX_IMAGE_PIXELS} = 2 × 89,478,485
+     * (Pillow only warns between 1× and 2×).
+     */
+    public static final long DEFAULT_MAX_PIXELS = 2L * 89_478_485L;
+
+    private final long maxPixels;
+
+    public ImageDecoder(long maxPixels) {
+        if (maxPixels <= 0) {
+            throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
+        }
+        this.maxPixels = maxPixels;
+    }
+
+    public long maxPixels() {
+        return maxPixels;
+    }
+
+    /** Decodes one image; never throws an unchecked exception for bad input. */
+    public RgbImage decode(byte[] encoded) throws ImageDecodeException {
+        if (encoded == null || encoded.length == 0) {
+            throw new ImageDecodeException(ImageDecodeException.Reason.EMPTY, "image is empty (0 bytes)");
+        }
+        Format format = Format.sniff(encoded);
+        if (format == null) {
+            throw new ImageDecodeException(ImageDecodeException.Reason.UNSUPPORTED_FORMAT,
+                    "not a supported image format (JPEG, PNG, GIF, BMP, TIFF, WebP); first bytes: "
+                            + hexPrefix(encoded) + ", " + encoded.length + " bytes in all");
+        }
+        RgbImage rgb;
+        try {
+            rgb = read(encoded, format);
+        } catch (ImageDecodeException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT,
+                    format.label + " image is corrupt or truncated (" + encoded.length + " bytes): "
+                            + e.getMessage(), e);
+        }
+        return Orientation.apply(rgb, Orientation.find(encoded));
+    }
+
+    private RgbImage read(byte[] encoded, Format format) throws IOException, ImageDecodeException {
+        ImageReader reader = format.newReader();
+        if (reader == null) {
+            throw new ImageDecodeException(ImageDecodeException.Reason.UNSUPPORTED_FORMAT,
+                    "no " + format.label + " reader is available on the class path");
+        }
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
+            reader.setInput(in, true, true);
+            int w = reader.getWidth(0);
+            int h = reader.getHeight(0);
+            long pixels = (long) w * h;
+            if (w <= 0 || h <= 0) {
+                throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT,
+                        format.label + " header gives an empty size " + w + "x" + h);
+            }
+            if (pixels > maxPixels) {
+                throw new ImageDecodeException(ImageDecodeException.Reason.TOO_LARGE,
+                        "image is " + w + "x" + h + " = " + pixels
+                                + " pixels, over the limit of " + maxPixels);
+            }
+            TruncationWatch watch = new TruncationWatch();
+            reader.addIIOReadWarningListener(watch);
+            RgbImage out;
+            if (format == Format.JPEG && JpegInfo.components(encoded) == 4) {
+                // ImageIO cannot make a BufferedImage of CMYK; the raster carries the decoded samples.
+                out = cmykToRgb(reader.readRaster(0, null), JpegInfo.adobeTransform(encoded));
+            } else {
+                BufferedImage bi = reader.read(0);
+                out = toRgb(bi.getRaster(), bi.getColorModel(), format);
+            }
+            if (watch.truncated != null && !endsWithEoi(encoded)) {
+                // Pillow refuses truncated files ("image file is truncated"); ImageIO pads them grey.
+                throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT,
+                        format.label + " image is truncated (" + encoded.length + " bytes): "
+                                + watch.truncated);
+            }
+            return out;
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    /** Pillow's {@code convert("RGB")} on the samples ImageIO decoded. */
+    static RgbImage toRgb(Raster r, ColorModel cm, Format format) {
+        int w = r.getWidth();
+        int h = r.getHeight();
+        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
+        if (cm instanceof IndexColorModel icm) {
+            int n = icm.getMapSize();
+            byte[] pr = new byte[256];
+            byte[] pg = new byte[256];
+            byte[] pb = new byte[256];
+            icm.getReds(pr);
+            icm.getGreens(pg);
+            icm.getBlues(pb);
+            int[] row = new int[w];
+            int o = 0;
+            for (int y = 0; y < h; y++) {
+                r.getSamples(r.getMinX(), r.getMinY() + y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    int i = row[x];
+                    // Pillow's palettes have 256 entries, black beyond what the file defines.
+                    if (i < n && i < 256) {
+                        out[o] = pr[i];
+                        out[o + 1] = pg[i];
+                        out[o + 2] = pb[i];
+                    }
+                    o += 3;
+                }
+            }
+            return new RgbImage(w, h, out);
+        }
+        int bands = r.getNumBands();
+        int colours = cm != null ? cm.getNumColorComponents() : Math.min(bands, 3);
+        if (colours == 3 && fastByteCopy(r, out)) {
+            return new RgbImage(w, h, out);
+        }
+        int bits = r.getSampleModel().getSampleSize(0);
+        boolean hasAlpha = bands > colours;
+        int[] row = new int[w];
+        if (colours == 1) {
+            for (int y = 0; y < h; y++) {
+                r.getSamples(r.getMinX(), r.getMinY() + y, w, 1, 0, row);
+                int o = y * w * 3;
+                for (int x = 0; x < w; x++, o += 3) {
+                    byte v = (byte) grey(row[x], bits, hasAlpha);
+                    out[o] = v;
+                    out[o + 1] = v;
+                    out[o + 2] = v;
+                }
+            }
+        } else {
+            for (int c = 0; c < 3; c++) {
+                int cb = bits(r, c);
+                for (int y = 0; y < h; y++) {
+                    r.getSamples(r.getMinX(), r.getMinY() + y, w, 1, c, row);
+                    int o = y * w * 3 + c;
+                    for (int x = 0; x < w; x++, o += 3) {
+                        out[o] = (byte) colour(row[x], cb);
+                    }
+                }
+            }
+        }
+        return new RgbImage(w, h, out);
+    }
+
+    private static int bits(Raster r, int band) {
+        return r.getSampleModel().getSampleSize(band);
+    }
+
+    /** Pillow: 16-bit grey opens as mode I and is clipped; 16-bit grey+alpha (LA;16B) keeps the high byte. */
+    private static int grey(int v, int bits, boolean hasAlpha) {
+        if (bits == 8) return v;
+        if (bits > 8) return hasAlpha ? v >>> (bits - 8) : Math.min(v, 255);
+        return v * 255 / ((1 << bits) - 1); // 1/2/4-bit greyscale is scaled up (Pillow's L;2, L;4)
+    }
+
+    /** Pillow unpacks 16-bit colour (RGB;16B) by keeping the high byte. */
+    private static int colour(int v, int bits) {
+        if (bits == 8) return v;
+        if (bits > 8) return v >>> (bits - 8);
+        return v * 255 / ((1 << bits) - 1);
+    }
+
+    /** Interleaved 8-bit rasters (JPEG, most PNG and BMP): one pass over the backing array. */
+    private static boolean fastByteCopy(Raster r, byte[] out) {
+        if (!(r.getDataBuffer() instanceof DataBufferByte db)
+                || !(r.getSampleModel() instanceof ComponentSampleModel sm)
+                || db.getNumBanks() != 1 || r.getMinX() != 0 || r.getMinY() != 0
+                || r.getSampleModelTranslateX() != 0 || r.getSampleModelTranslateY() != 0) {
+            return false;
+        }
+        int[] offs = sm.getBandOffsets();
+        for (int i = 0; i < 3; i++) {
+            if (sm.getSampleSize(i) != 8 || sm.getBankIndices()[i] != 0) return false;
+        }
+        byte[] src = db.getData();
+        int ps = sm.getPixelStride();
+        int ss = sm.getScanlineStride();
+        int base = db.getOffset();
+        int w = r.getWidth();
+        int h = r.getHeight();
+        int o0 = offs[0];
+        int o1 = offs[1];
+        int o2 = offs[2];
+        int o = 0;
+        for (int y = 0; y < h; y++) {
+            int p = base + y * ss;
+            for (int x = 0; x < w; x++, p += ps) {
+                out[o++] = src[p + o0];
+                out[o++] = src[p + o1];
+                out[o++] = src[p + o2];
+            }
+        }
+        return true;
+    }
+
+    /**
+     * CMYK JPEG as Pillow reads it: libjpeg's CMYK (YCCK converted to CMYK), inverted ("CMYK;I",
+     * Adobe's convention), then Pillow's cmyk2rgb {@code R = clip(nk - nk*C/255)} with {@code nk = 255 - K}.
+     */
+    private static RgbImage cmykToRgb(Raster r, int adobeTransform) {
+        int w = r.getWidth();
+        int h = r.getHeight();
+        byte[] out = new byte[w * h * 3];
+        int[] px = new int[4 * w];
+        for (int y = 0; y < h; y++) {
+            r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, px);
+            int o = y * w * 3;
+            for (int x = 0; x < w; x++) {
+                int p = x * 4;
+                int c0 = px[p];
+                int c1 = px[p + 1];
+                int c2 = px[p + 2];
+                int k = px[p + 3];
+                if (adobeTransform == 2) {
+                    // ImageIO hands YCCK back unconverted; libjpeg would give CMYK = 255 - RGB(YCC), K.
+                    int yy = c0;
+                    int cb = c1;
+                    int cr = c2;
+                    c0 = 255 - Ycc.red(yy, cr);
+                    c1 = 255 - Ycc.green(yy, cb, cr);
+                    c2 = 255 - Ycc.blue(yy, cb);
+                }
+                // Pillow inverts every channel (C = 255 - c, K = 255 - k), so nk = 255 - K = k.
+                int nk = k;
+                out[o++] = (byte) cmyk(255 - c0, nk);
+                out[o++] = (byte) cmyk(255 - c1, nk);
+                out[o++] = (byte) cmyk(255 - c2, nk);
+            }
+        }
+        return new RgbImage(w, h, out);
+    }
+
+    /** Pillow's {@code CLIP8(nk - MULDIV255(c, nk))}. */
+    private static int cmyk(int c, int nk) {
+        int tmp = c * nk + 128;
+        int v = nk - (((tmp >> 8) + tmp) >> 8);
+        return v < 0 ? 0 : Math.min(v, 255);
+    }
+
+    /** libjpeg's fixed-point YCbCr → RGB (jdcolor.c), used for YCCK JPEGs. */
+    static final class Ycc {
+        private static final int SCALEBITS = 16;
+        private static final int ONE_HALF = 1 << (SCALEBITS - 1);
+        private static final int[] CR_R = new int[256];
+        private static final int[] CB_B = new int[256];
+        private static final int[] CR_G = new int[256];
+        private static final int[] CB_G = new int[256];
+
+        static {
+            for (int i = 0; i < 256; i++) {
+                int x = i - 128;
+                CR_R[i] = (fix(1.40200) * x + ONE_HALF) >> SCALEBITS;
+                CB_B[i] = (fix(1.77200) * x + ONE_HALF) >> SCALEBITS;
+                CR_G[i] = -fix(0.71414) * x;
+                CB_G[i] = -fix(0.34414) * x + ONE_HALF;
+            }
+        }
+
+        private static int fix(double v) {
+            return (int) (v * (1L << SCALEBITS) + 0.5);
+        }
+
+        static int red(int y, int cr) {
+            return clamp(y + CR_R[cr]);
+        }
+
+        static int green(int y, int cb, int cr) {
+            return clamp(y + ((CB_G[cb] + CR_G[cr]) >> SCALEBITS));
+        }
+
+        static int blue(int y, int cb) {
+            return clamp(y + CB_B[cb]);
+        }
+
+        private static int clamp(int v) {
+            return v < 0 ? 0 : Math.min(v, 255);
+        }
+    }
+
+    /** The few JPEG header facts ImageIO does not expose before decoding. */
+    static final class JpegInfo {
+        private JpegInfo() {}
+
+        /** Number of components in the first SOF segment, or -1. */
+        static int components(byte[] b) {
+            int[] r = scan(b);
+            return r[0];
+        }
+
+        /** The Adobe APP14 transform flag (0 = none/CMYK, 1 = YCbCr, 2 = YCCK), or -1 without one. */
+        static int adobeTransform(byte[] b) {
+            return scan(b)[1];
+        }
+
+        private static int[] scan(byte[] b) {
+            int comps = -1;
+            int adobe = -1;
+            int p = 2;
+            while (p + 4 <= b.length) {
+                if ((b[p] & 0xff) != 0xFF) break;
+                int m = b[p + 1] & 0xff;
+                if (m == 0xFF) {
+                    p++;
+                    continue;
+                }
+                if (m == 0xD8 || (m >= 0xD0 && m <= 0xD7) || m == 0x01) {
+                    p += 2;
+                    continue;
+                }
+                if (m == 0xDA || m == 0xD9) break;
+                int len = Orientation.u16be(b, p + 2);
+                int d = p + 4;
+                boolean sof = m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
+                if (sof && comps < 0 && d + 6 <= b.length) comps = b[d + 5] & 0xff;
+                if (m == 0xEE && len >= 14 && d + 12 <= b.length && b[d] == 'A' && b[d + 1] == 'd'
+                        && b[d + 2] == 'o' && b[d + 3] == 'b' && b[d + 4] == 'e') {
+                    adobe = b[d + 11] & 0xff;
+                }
+                p += 2 + len;
+            }
+            return new int[] {comps, adobe};
+        }
+    }
+
+    /** Records the libjpeg "premature end" warning that ImageIO only reports to listeners. */
+    private static final class TruncationWatch implements IIOReadWarningListener {
+        String truncated;
+
+        @Override
+        public void warningOccurred(ImageReader source, String warning) {
+            if (warning != null && warning.toLowerCase(java.util.Locale.ROOT).contains("premature end")) {
+                truncated = warning;
+            }
+        }
+    }
+
+    /** The formats this decoder reads, recognised by their signatures. */
+    enum Format {
+        JPEG("JPEG", "jpeg"),
+        PNG("PNG", "png"),
+        GIF("GIF", "gif"),
+        BMP("BMP", "bmp"),
+        TIFF("TIFF", "tiff"),
+        WEBP("WebP", null);
+
+        final String label;
+        private final String imageioName;
+
+        Format(String label, String imageioName) {
+            this.label = label;
+            this.imageioName = imageioName;
+        }
+
+        static Format sniff(byte[] b) {
+            if (Orientation.isJpeg(b)) return JPEG;
+            if (Orientation.isPng(b)) return PNG;
+            if (Orientation.isWebp(b)) return WEBP;
+            if (b.length >= 6 && b[0] == 'G' && b[1] == 'I' && b[2] == 'F' && b[3] == '8') return GIF;
+            if (b.length >= 14 && b[0] == 'B' && b[1] == 'M') return BMP;
+            if (b.length >= 8 && ((b[0] == 'I' && b[1] == 'I' && b[2] == 42 && b[3] == 0)
+                    || (b[0] == 'M' && b[1] == 'M' && b[2] == 0 && b[3] == 42))) {
+                return TIFF;
+            }
+            return null;
+        }
+
+        ImageReader newReader() throws IOException {
+            if (this == WEBP) {
+                // Instantiated directly: ImageIO's service registry may have been scanned by a class
+                // loader that cannot see TwelveMonkeys (e.g. Flink's user-code loader).
+                ImageReaderSpi spi = new com.twelvemonkeys.imageio.plugins.webp.WebPImageReaderSpi();
+                return spi.createReaderInstance();
+            }
+            Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName(imageioName);
+            return it.hasNext() ? it.next() : null;
+        }
+    }
+
+    /** Whether a JPEG ends with its EOI marker; libjpeg's "premature end" on a complete file is benign. */
+    private static boolean endsWithEoi(byte[] b) {
+        int n = b.length;
+        while (n > 2 && b[n - 1] == 0) n--; // some writers pad with zeros after EOI
+        return n >= 2 && (b[n - 2] & 0xff) == 0xFF && (b[n - 1] & 0xff) == 0xD9;
+    }
+
+    private static String hexPrefix(byte[] b) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < Math.min(8, b.length); i++) {
+            sb.append(String.format("%02x", b[i] & 0xff));
+        }
+        return sb.toString();
+    }
+}

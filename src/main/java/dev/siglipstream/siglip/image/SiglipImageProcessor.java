@@ -1,0 +1,159 @@
+package dev.siglipstream.siglip.image;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.List;
+
+/**
+ * transformers' {@code SiglipImageProcessor} after {@code load_image}: decode, resize to exactly
+ * {@code height × width} with Pillow's filter, {@code float32(uint8 * rescale_factor)} (product in
+ * double), {@code (x - mean) / std} in float32, HWC → CHW.
+ *
+ * <p>Thread-safe; each thread keeps its own scratch buffers and last resize plan, so steady-state
+ * preprocessing allocates only the decoded image.
+ *
+ * <p>Usage:
+ * <pre>{@code
+ * var processor = new SiglipImageProcessor(ImageProcessorConfig.load(dir.resolve("preprocessor_config.json")),
+ *         ImageDecoder.DEFAULT_MAX_PIXELS);
+ * PixelBatch batch = processor.preprocess(List.of(jpegBytes, pngBytes));
+ * }</pre>
+ */
+public final class SiglipImageProcessor {
+    private final ImageProcessorConfig config;
+    private final ImageDecoder decoder;
+    /** value[c][v] = the float32 transformers computes for uint8 v in channel c. */
+    private final float[][] lut = new float[3][256];
+    private final ThreadLocal<Worker> workers = ThreadLocal.withInitial(Worker::new);
+
+    public SiglipImageProcessor(ImageProcessorConfig config, long maxPixels) {
+        this.config = java.util.Objects.requireNonNull(config, "config");
+        this.decoder = new ImageDecoder(maxPixels);
+        float[] mean = config.imageMean();
+        float[] std = config.imageStd();
+        for (int c = 0; c < 3; c++) {
+            for (int v = 0; v < 256; v++) {
+                float x = config.doRescale() ? (float) (v * config.rescaleFactor()) : (float) v;
+                if (config.doNormalize()) {
+                    // numpy float32 arithmetic: subtract and divide each rounded to float32.
+                    x = (x - mean[c]) / std[c];
+                }
+                lut[c][v] = x;
+            }
+        }
+    }
+
+    public int height() {
+        return config.height();
+    }
+
+    public int width() {
+        return config.width();
+    }
+
+    public ImageProcessorConfig config() {
+        return config;
+    }
+
+    /** Decodes like {@code load_image}; see {@link ImageDecoder}. */
+    public RgbImage decode(byte[] encoded) throws ImageDecodeException {
+        return decoder.decode(encoded);
+    }
+
+    /** Decodes and preprocesses one image into {@code dst}: 3 × height × width floats, CHW. */
+    public void preprocess(byte[] encoded, FloatBuffer dst) throws ImageDecodeException {
+        preprocess(decoder.decode(encoded), dst);
+    }
+
+    /**
+     * Writes 3 × height × width floats (CHW) at {@code dst}'s position and advances it.
+     *
+     * @throws IllegalArgumentException when {@code do_resize} is off and the image is not already
+     *     height × width, or {@code dst} has too little room
+     */
+    public void preprocess(RgbImage image, FloatBuffer dst) {
+        int h = config.height();
+        int w = config.width();
+        int plane = h * w;
+        if (dst.remaining() < 3 * plane) {
+            throw new IllegalArgumentException("dst has " + dst.remaining()
+                    + " floats remaining, need 3*" + h + "*" + w + " = " + 3 * plane);
+        }
+        Worker worker = workers.get();
+        byte[] pixels;
+        if (image.width() == w && image.height() == h) {
+            pixels = image.rgb(); // Pillow returns a copy for a same-size resize
+        } else if (!config.doResize()) {
+            throw new IllegalArgumentException("do_resize is false and the image is "
+                    + image.width() + "x" + image.height() + ", expected " + w + "x" + h);
+        } else {
+            pixels = worker.resize(image, w, h, config.resample());
+        }
+        float[] out = worker.floats(3 * plane);
+        float[] l0 = lut[0];
+        float[] l1 = lut[1];
+        float[] l2 = lut[2];
+        for (int i = 0, p = 0; i < plane; i++, p += 3) {
+            out[i] = l0[pixels[p] & 0xff];
+            out[plane + i] = l1[pixels[p + 1] & 0xff];
+            out[2 * plane + i] = l2[pixels[p + 2] & 0xff];
+        }
+        dst.put(out, 0, 3 * plane);
+    }
+
+    /**
+     * Decodes and preprocesses every image into one NCHW batch, in order.
+     *
+     * @throws ImageDecodeException for the first image that cannot be decoded; its message starts
+     *     with {@code "image <index>: "}
+     */
+    public PixelBatch preprocess(List<byte[]> images) throws ImageDecodeException {
+        int h = config.height();
+        int w = config.width();
+        FloatBuffer buf = allocate(images.size(), h, w);
+        for (int i = 0; i < images.size(); i++) {
+            RgbImage img;
+            try {
+                img = decoder.decode(images.get(i));
+            } catch (ImageDecodeException e) {
+                throw new ImageDecodeException(e.reason(), "image " + i + ": " + e.getMessage(), e);
+            }
+            preprocess(img, buf);
+        }
+        buf.flip();
+        return new PixelBatch(buf, images.size(), h, w);
+    }
+
+    /** A direct, native-order buffer for {@code count × 3 × height × width} floats. */
+    public static FloatBuffer allocate(int count, int height, int width) {
+        long n = (long) count * 3 * height * width;
+        if (count < 0 || height <= 0 || width <= 0 || n * 4 > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("cannot allocate a batch of " + count + "x3x" + height
+                    + "x" + width + " floats");
+        }
+        return ByteBuffer.allocateDirect((int) (n * 4)).order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    /** Per-thread scratch: the last resize plan (images of one size reuse it) and work buffers. */
+    private static final class Worker {
+        private final PillowResize.Scratch scratch = new PillowResize.Scratch();
+        private PillowResize.Plan plan;
+        private byte[] resized = new byte[0];
+        private float[] floats = new float[0];
+
+        byte[] resize(RgbImage image, int w, int h, int resample) {
+            if (plan == null || !plan.matches(image.width(), image.height(), w, h, resample)) {
+                plan = PillowResize.Plan.of(image.width(), image.height(), w, h, resample);
+            }
+            if (resized.length < w * h * 3) resized = new byte[w * h * 3];
+            plan.run(image.rgb(), resized, scratch);
+            return resized;
+        }
+
+        float[] floats(int n) {
+            if (floats.length < n) floats = new float[n];
+            return floats;
+        }
+    }
+}

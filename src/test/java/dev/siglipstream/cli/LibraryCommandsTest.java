@@ -1,0 +1,161 @@
+package dev.siglipstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.siglipstream.siglip.internal.Npy;
+import dev.siglipstream.testutils.CliRun;
+import dev.siglipstream.testutils.Conformance;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The library's commands end to end through {@link Main}, against the conformance data. */
+class LibraryCommandsTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir Path tmp;
+
+    private Path textsJson() throws Exception {
+        Path f = tmp.resolve("texts.json");
+        JSON.writeValue(f.toFile(), Conformance.texts());
+        return f;
+    }
+
+    @Test
+    void tokenizePrintsTheReferenceIds() throws Exception {
+        CliRun run = CliRun.of("tokenize", "--model", Conformance.tinyModel().toString(), "--texts-json", textsJson().toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode ids = JSON.readTree(run.out()).get("input_ids");
+        long[] expected = Conformance.golden("text/input_ids.npy").longs();
+        assertThat(ids.size()).isEqualTo(21);
+        for (int r = 0; r < 21; r++) {
+            for (int c = 0; c < 64; c++) assertThat(ids.get(r).get(c).asLong()).isEqualTo(expected[r * 64 + c]);
+        }
+    }
+
+    @Test
+    void preprocessWritesPixelValues() throws Exception {
+        Path out = tmp.resolve("pre");
+        CliRun run = CliRun.of("preprocess", "--model", Conformance.tinyModel().toString(), "--out", out.toString(),
+                Conformance.image("grayscale").toString(), Conformance.image("palette").toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        Npy.Array a = Npy.read(out.resolve("pixel_values.npy"));
+        assertThat(a.shape()).containsExactly(2, 3, 64, 64);
+        float[] expected = Conformance.golden("images/grayscale/pixel_values.npy").floats();
+        float[] actual = a.floats();
+        for (int i = 0; i < expected.length; i++) assertThat(actual[i]).isEqualTo(expected[i]);
+
+        CliRun big = CliRun.of("preprocess", "--model", Conformance.tinyModel().toString(), "--size", "224", "--out",
+                out.toString(), Conformance.image("palette").toString());
+        assertThat(big.exitCode()).isZero();
+        assertThat(Npy.read(out.resolve("pixel_values.npy")).shape()).containsExactly(1, 3, 224, 224);
+    }
+
+    @Test
+    void embedWritesEmbeddingsLogitsAndProbabilities() throws Exception {
+        Path out = tmp.resolve("emb");
+        CliRun run = CliRun.of("embed", "--model", Conformance.tinyModel().toString(),
+                "--pixel-values-npy", Conformance.root().resolve("golden/model/pixel_values_batch.npy").toString(),
+                "--texts-json", textsJson().toString(), "--out", out.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        for (String name : List.of("image_embeds", "text_embeds", "logits_per_image", "logits_per_text")) {
+            assertThat(Files.exists(out.resolve(name + ".npy"))).as(name).isTrue();
+        }
+        float[] probs = Npy.read(out.resolve("probs_per_image.npy")).floats();
+        float[] expected = Conformance.golden("model/probs_per_image.npy").floats();
+        for (int i = 0; i < expected.length; i++) assertThat(Math.abs(probs[i] - expected[i])).isLessThan(1e-4f);
+        float[] logits = Npy.read(out.resolve("logits_per_image.npy")).floats();
+        float[] expLogits = Conformance.golden("model/logits_per_image.npy").floats();
+        for (int i = 0; i < expLogits.length; i++) assertThat(Math.abs(logits[i] - expLogits[i])).isLessThan(1e-3f);
+    }
+
+    @Test
+    void embedWithAClassifierWritesLogits() throws Exception {
+        Path out = tmp.resolve("cls");
+        CliRun run = CliRun.of("embed", "--model", Conformance.tinyClassifier().toString(),
+                "--pixel-values-npy", Conformance.root().resolve("golden/model/pixel_values_batch.npy").toString(),
+                "--out", out.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        float[] logits = Npy.read(out.resolve("logits.npy")).floats();
+        float[] expected = Conformance.golden("classifier/logits.npy").floats();
+        for (int i = 0; i < expected.length; i++) assertThat(Math.abs(logits[i] - expected[i])).isLessThan(1e-4f);
+    }
+
+    @Test
+    void classifyPrintsOneJsonLinePerImageSortedDescending() throws Exception {
+        CliRun run = CliRun.of("classify", "--model", Conformance.tinyModel().toString(), "--labels", "cat,dog,car",
+                Conformance.image("coco_000000039769").toString(), Conformance.image("palette").toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String[] lines = run.out().strip().split("\n");
+        assertThat(lines).hasSize(2);
+        JsonNode first = JSON.readTree(lines[0]);
+        assertThat(first.get("image").asText()).endsWith("coco_000000039769.png");
+        List<String> labels = new ArrayList<>();
+        first.get("scores").forEach(s -> labels.add(s.get("label").asText()));
+        // transformers' pipeline without attention mask: dog 0.9797, car 0.9755, cat 0.8017
+        assertThat(labels).containsExactly("dog", "car", "cat");
+        assertThat(first.get("scores").get(0).get("score").asDouble()).isCloseTo(0.9797340035438538,
+                org.assertj.core.api.Assertions.within(1e-4));
+    }
+
+    @Test
+    void classifyWithTopKThresholdAndLabelsJson() throws Exception {
+        Path labels = tmp.resolve("labels.json");
+        Files.writeString(labels, "[\"cat\", \"dog\", \"car\"]");
+        CliRun run = CliRun.of("classify", "--model", Conformance.tinyModel().toString(), "--labels-json", labels.toString(),
+                "--top-k", "2", "--threshold", "0.98", Conformance.image("coco_000000039769").toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode scores = JSON.readTree(run.out().strip()).get("scores");
+        assertThat(scores.size()).isEqualTo(0); // top 2 are 0.9797 and 0.9755, both under 0.98
+    }
+
+    @Test
+    void classifyWithAClassifierUsesId2label() throws Exception {
+        CliRun run = CliRun.of("classify", "--model", Conformance.tinyClassifier().toString(),
+                Conformance.image("coco_000000039769").toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode scores = JSON.readTree(run.out().strip()).get("scores");
+        assertThat(scores.size()).isEqualTo(5);
+        assertThat(scores.get(0).get("label").asText())
+                .isEqualTo(Conformance.cases().get("classifier").get("argmax_labels").get(0).asText());
+    }
+
+    @Test
+    void aBadImageIsReportedOnStderrAndTheOthersStillClassified() throws Exception {
+        Path bad = tmp.resolve("bad.jpg");
+        Files.write(bad, new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, 1, 2, 3});
+        CliRun run = CliRun.of("classify", "--model", Conformance.tinyModel().toString(), "--labels", "cat,dog",
+                bad.toString(), Conformance.image("palette").toString());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("bad.jpg");
+        assertThat(run.out().strip().split("\n")).hasSize(1);
+    }
+
+    @Test
+    void errorsGoToStderrWithANonZeroExit() {
+        CliRun missing = CliRun.of("classify", "--model", tmp.resolve("nope").toString(), "--labels", "a", "x.jpg");
+        assertThat(missing.exitCode()).isNotZero();
+        assertThat(missing.err()).contains("nope");
+        assertThat(missing.out()).isEmpty();
+
+        CliRun noLabels = CliRun.of("classify", "--model", Conformance.tinyModel().toString(), "x.jpg");
+        assertThat(noLabels.exitCode()).isNotZero();
+        assertThat(noLabels.err()).contains("--labels");
+
+        CliRun unknown = CliRun.of("classify", "--bogus");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String cmd : List.of("tokenize", "preprocess", "embed", "classify", "bench")) {
+            CliRun run = CliRun.of(cmd, "--help");
+            assertThat(run.exitCode()).as(cmd).isZero();
+            assertThat(run.out()).as(cmd).contains("Usage: siglip " + cmd);
+        }
+    }
+}

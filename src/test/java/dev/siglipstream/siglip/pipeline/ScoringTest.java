@@ -1,0 +1,60 @@
+package dev.siglipstream.siglip.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ScoringTest {
+    @Test
+    void probabilitiesAreIndependentSigmoidsNotASoftmax() {
+        float[][] img = {{1f, 0f}};
+        float[][] txt = {{1f, 0f}, {0f, 1f}, {1f, 0f}};
+        float[][] p = Scoring.probabilities(img, txt, 10f, -5f);
+        assertThat(p[0][0]).isCloseTo((float) (1 / (1 + Math.exp(-5))), within(1e-7f));
+        assertThat(p[0][1]).isCloseTo((float) (1 / (1 + Math.exp(5))), within(1e-7f));
+        assertThat(p[0][2]).isEqualTo(p[0][0]);
+        // a softmax would sum to one; independent sigmoids need not
+        assertThat(p[0][0] + p[0][1] + p[0][2]).isGreaterThan(1.9f);
+    }
+
+    @Test
+    void sigmoidSaturatesLikeFloat32Torch() {
+        assertThat(Scoring.sigmoid(17f)).isEqualTo(1.0f); // 1 + exp(-17) rounds to 1 in float32
+        assertThat(Scoring.sigmoid(-200f)).isEqualTo(0f);
+        assertThat(Scoring.sigmoid(0f)).isEqualTo(0.5f);
+    }
+
+    @Test
+    void rankIsAStableDescendingSort() {
+        List<LabelScore> r = Scoring.rank(new float[] {0.5f, 0.9f, 0.5f, 1f, 1f}, List.of("a", "b", "c", "d", "e"), null);
+        assertThat(r).extracting(LabelScore::label).containsExactly("d", "e", "b", "a", "c");
+        assertThat(Scoring.rank(new float[] {0.1f, 0.2f}, List.of("x", "y"), 1)).extracting(LabelScore::label).containsExactly("y");
+        assertThatThrownBy(() -> Scoring.rank(new float[] {1f}, List.of("x", "y"), null)).hasMessageContaining("1 scores for 2 labels");
+    }
+
+    @Test
+    void normalizeGivesUnitRows() {
+        float[][] n = Scoring.normalize(new float[][] {{3f, 4f}, {0f, 0f}});
+        assertThat(n[0]).containsExactly(0.6f, 0.8f);
+        assertThat(n[1]).containsExactly(0f, 0f);
+    }
+
+    @Test
+    void softmaxSumsToOne() {
+        float[] s = Scoring.softmax(new float[] {1f, 2f, 3f});
+        assertThat(s[0] + s[1] + s[2]).isCloseTo(1f, within(1e-6f));
+        assertThat(s[2]).isGreaterThan(s[1]);
+    }
+
+    @Test
+    void hypothesisFollowsPythonFormat() {
+        assertThat(ZeroShotImageClassifier.hypothesis("This is a photo of {}.", "cat")).isEqualTo("This is a photo of cat.");
+        assertThat(ZeroShotImageClassifier.hypothesis("{{literal}} {}", "x")).isEqualTo("{literal} x");
+        assertThat(ZeroShotImageClassifier.hypothesis("no placeholder", "x")).isEqualTo("no placeholder");
+        assertThatThrownBy(() -> ZeroShotImageClassifier.hypothesis("{} and {}", "x")).hasMessageContaining("more than one");
+        assertThatThrownBy(() -> ZeroShotImageClassifier.hypothesis("{oops", "x")).hasMessageContaining("unmatched");
+    }
+}
