@@ -355,7 +355,8 @@ class DeploymentManifestsTest {
         assertThat(text).startsWith("#!/usr/bin/env bash\n");
         assertThat(Files.isExecutable(script)).isTrue();
         assertThat(text).doesNotContain("mvn", "mvnw", "./siglip ");
-        assertThat(text).contains("bench --model", "--provider cuda", "embed --model", "npy-diff --tolerance");
+        assertThat(text).contains("bench --model", "--provider \"$gpu\"", "gpu=${GPU_PROVIDER:-cuda}", "embed --model",
+                "npy-diff --tolerance");
         Set<String> commands = new CommandLine(new Main()).getSubcommands().keySet();
         assertThat(commands).contains("bench", "embed", "npy-diff");
         Process bash = new ProcessBuilder("bash", "-n", script.toString()).redirectErrorStream(true).start();
