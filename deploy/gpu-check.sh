@@ -11,6 +11,7 @@
 #                  /opt/flink/lib/onnxruntime_gpu-*.jar, /opt/flink/usrlib/siglip-stream-job.jar, lib/*)
 #     BATCH_SIZES  default 1,8,32        VARIANTS  default "fp32 fp16"
 #     TOL_FP32     default 1e-3          TOL_FP16  default 2e-2   (largest allowed |GPU - CPU| probability)
+#     GPU_PROVIDER default cuda (tensorrt also works; cpu runs the whole check without a GPU)
 #
 # Inside the image on a GPU node:
 #   kubectl exec -it <task-manager-pod> -- /opt/siglip/gpu-check.sh Xenova/siglip-base-patch16-224
@@ -28,6 +29,7 @@ ort_jar=$(ls /opt/flink/lib/onnxruntime_gpu-*.jar 2>/dev/null | head -n1)
 cp=${SIGLIP_CP:-$ort_jar:/opt/flink/usrlib/siglip-stream-job.jar:/opt/flink/lib/*}
 batch_sizes=${BATCH_SIZES:-1,8,32}
 variants=${VARIANTS:-fp32 fp16}
+gpu=${GPU_PROVIDER:-cuda}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 status=0
@@ -38,16 +40,16 @@ echo "== device"
 nvidia-smi --query-gpu=index,name,driver_version,memory.total --format=csv,noheader 2>/dev/null \
   || echo "nvidia-smi not available (no GPU visible to this container?)"
 
-echo "== throughput: siglip bench --provider cuda (images/s per batch size)"
+echo "== throughput: siglip bench --provider $gpu (images/s per batch size)"
 for v in $variants; do
-  if out=$(siglip bench --model "$model" --provider cuda --variant "$v" --batch-sizes "$batch_sizes" 2>&1); then
-    grep -E '^vision batch=' <<<"$out" | sed "s/^/cuda $v  /"
+  if out=$(siglip bench --model "$model" --provider "$gpu" --variant "$v" --batch-sizes "$batch_sizes" 2>&1); then
+    grep -E '^vision batch=' <<<"$out" | sed "s/^/$gpu $v  /"
   else
-    echo "cuda $v  bench FAILED:"; tail -n 5 <<<"$out" | sed 's/^/    /'; status=1
+    echo "$gpu $v  bench FAILED:"; tail -n 5 <<<"$out" | sed 's/^/    /'; status=1
   fi
 done
 
-echo "== conformance: probabilities on the CUDA provider against the CPU provider (fp32)"
+echo "== conformance: probabilities on the $gpu provider against the CPU provider (fp32)"
 images=()
 for f in "$images_dir"/*.jpg "$images_dir"/*.jpeg "$images_dir"/*.png; do
   [[ -f $f ]] && images+=(--images "$f")
@@ -61,10 +63,10 @@ embed() { # provider variant out-dir
 if embed cpu fp32 "$work/cpu-fp32"; then
   for v in $variants; do
     tol=${TOL_FP32:-1e-3}; [[ $v == fp32 ]] || tol=${TOL_FP16:-2e-2}
-    embed cuda "$v" "$work/cuda-$v" || { status=1; continue; }
-    line=$(siglip npy-diff --tolerance "$tol" "$work/cpu-fp32/probs_per_image.npy" "$work/cuda-$v/probs_per_image.npy")
+    embed "$gpu" "$v" "$work/$gpu-$v" || { status=1; continue; }
+    line=$(siglip npy-diff --tolerance "$tol" "$work/cpu-fp32/probs_per_image.npy" "$work/$gpu-$v/probs_per_image.npy")
     rc=$?
-    echo "cuda $v vs cpu fp32  $line  tolerance=$tol  $([[ $rc == 0 ]] && echo OK || echo FAILED)"
+    echo "$gpu $v vs cpu fp32  $line  tolerance=$tol  $([[ $rc == 0 ]] && echo OK || echo FAILED)"
     [[ $rc == 0 ]] || status=1
   done
 else

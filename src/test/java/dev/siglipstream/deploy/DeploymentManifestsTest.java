@@ -3,6 +3,12 @@ package dev.siglipstream.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.siglipstream.cli.Main;
+import dev.siglipstream.stream.labels.LabelSet;
+import dev.siglipstream.stream.labels.LabelSetFile;
+import dev.siglipstream.stream.options.JobArguments;
+import dev.siglipstream.stream.options.JobOptions;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +25,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.util.TimeUtils;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,7 +45,7 @@ class DeploymentManifestsTest {
     private static final String ENTRY_CLASS = "dev.siglipstream.stream.job.SiglipStreamJob";
     private static final String LABEL_SETS_FILE = "/opt/siglip/label-sets/label-sets.yaml";
 
-    /** The job's flags as the issue specifies them; used only when the job's RunCommand is not on the class path. */
+    /** The job's flags as the issue specifies them. */
     private static final Set<String> SPECIFIED_FLAGS = Set.of("--bootstrap", "--input-topic", "--output-topic",
             "--dead-letter-topic", "--label-set-topic", "--label-sets", "--model", "--parallelism",
             "--checkpoint-interval", "--max-batch-size", "--max-batch-delay", "--provider");
@@ -146,7 +153,7 @@ class DeploymentManifestsTest {
         Map<String, Object> job = map(at(deployment, "spec", "job"));
         List<String> args = list(job.get("args")).stream().map(String::valueOf).toList();
         Map<String, String> flags = flags(args);
-        assertThat(flags.keySet()).isSubsetOf(knownFlags());
+        assertThat(flags.keySet().stream().map(f -> f.startsWith("-D:") ? "-D" : f)).isSubsetOf(knownFlags());
         assertThat(flags).containsKeys("--bootstrap", "--input-topic", "--output-topic", "--dead-letter-topic",
                 "--label-set-topic", "--label-sets", "--model", "--provider", "--max-batch-size", "--max-batch-delay");
         assertThat(flags.get("--provider")).isEqualTo("cuda");
@@ -158,6 +165,38 @@ class DeploymentManifestsTest {
         // parallelism fills whole task managers: every GPU gets the same number of subtasks
         int slots = Integer.parseInt(flinkConf.get("taskmanager.numberOfTaskSlots"));
         assertThat(Integer.parseInt(flags.get("--parallelism")) % slots).isZero();
+    }
+
+    @Test
+    void theJobKeepsTheFlagsTheIssueSpecifies() {
+        assertThat(knownFlags()).containsAll(SPECIFIED_FLAGS);
+    }
+
+    @Test
+    void theJobParsesTheDeploymentsArgumentsIntoMatchingOptions() {
+        Map<String, Object> job = map(at(deployment, "spec", "job"));
+        Configuration conf = jobConfiguration(list(job.get("args")).stream().map(String::valueOf).toList());
+        assertThat(conf.get(JobOptions.PROVIDER)).isEqualTo("cuda");
+        assertThat(conf.get(JobOptions.LABEL_SETS_FILE)).isEqualTo(LABEL_SETS_FILE);
+        assertThat(conf.get(JobOptions.PARALLELISM)).isEqualTo(((Number) job.get("parallelism")).intValue());
+        assertThat(conf.get(JobOptions.CHECKPOINT_INTERVAL))
+                .isEqualTo(TimeUtils.parseDuration(flinkConf.get("execution.checkpointing.interval")));
+        assertThat(conf.get(JobOptions.MAX_BATCH_SIZE)).isEqualTo(32);
+        assertThat(conf.get(JobOptions.MAX_BATCH_DELAY)).isEqualTo(Duration.ofMillis(10));
+        assertThat(conf.get(JobOptions.BOOTSTRAP_SERVERS)).isNotBlank();
+        assertThat(conf.get(JobOptions.OUTPUT_TOPIC)).isEqualTo("image-labels");
+        assertThat(conf.get(JobOptions.BATCH_BUCKETING)).isTrue();
+        // on GPU nodes a CUDA that cannot load must fail the job, not quietly run it on CPU
+        assertThat(conf.get(JobOptions.ALLOW_CPU_FALLBACK)).isFalse();
+    }
+
+    @Test
+    void composeSubmitArgumentsParseToo() {
+        List<String> command = list(at(compose, "services", "submit", "command")).stream().map(String::valueOf).toList();
+        Configuration conf = jobConfiguration(command.subList(command.indexOf(JOB_JAR) + 1, command.size()));
+        assertThat(conf.get(JobOptions.PROVIDER)).isEqualTo("cpu");
+        assertThat(conf.get(JobOptions.LABEL_SETS_FILE)).isEqualTo(LABEL_SETS_FILE);
+        assertThat(conf.get(JobOptions.CHECKPOINT_INTERVAL)).isPositive();
     }
 
     @Test
@@ -205,6 +244,16 @@ class DeploymentManifestsTest {
             assertThat(((Number) set.get("top-k")).intValue()).as(id + " top-k").isPositive();
             assertThat((String) set.get("output-topic")).as(id + " output-topic").isNotBlank();
         }
+        // and the job's own parser reads the same sets
+        List<LabelSet> parsed = LabelSetFile.parse(
+                new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), "label-sets-configmap.yaml");
+        assertThat(parsed).extracting(LabelSet::id)
+                .containsExactlyElementsOf(sets.stream().map(o -> (String) map(o).get("id")).toList());
+        assertThat(parsed).allSatisfy(set -> {
+            assertThat(set.labels()).isNotEmpty();
+            assertThat(set.topK()).isPositive();
+            assertThat(set.outputTopic()).isNotBlank();
+        });
     }
 
     // ---------------------------------------------------------------- compose
@@ -239,7 +288,7 @@ class DeploymentManifestsTest {
         int jar = command.indexOf(JOB_JAR);
         assertThat(jar).as("job JAR in the submit command").isPositive();
         Map<String, String> flags = flags(command.subList(jar + 1, command.size()));
-        assertThat(flags.keySet()).isSubsetOf(knownFlags());
+        assertThat(flags.keySet().stream().map(f -> f.startsWith("-D:") ? "-D" : f)).isSubsetOf(knownFlags());
         assertThat(flags.get("--provider")).isEqualTo("cpu");
         // --bootstrap is the broker's listener inside the compose network
         String advertised = String.valueOf(at(map(services.get("kafka")), "environment", "KAFKA_ADVERTISED_LISTENERS"));
@@ -306,9 +355,10 @@ class DeploymentManifestsTest {
         assertThat(text).startsWith("#!/usr/bin/env bash\n");
         assertThat(Files.isExecutable(script)).isTrue();
         assertThat(text).doesNotContain("mvn", "mvnw", "./siglip ");
-        assertThat(text).contains("bench --model", "--provider cuda", "embed --model", "npy-diff --tolerance");
+        assertThat(text).contains("bench --model", "--provider \"$gpu\"", "gpu=${GPU_PROVIDER:-cuda}", "embed --model",
+                "npy-diff --tolerance");
         Set<String> commands = new CommandLine(new Main()).getSubcommands().keySet();
-        assertThat(commands).contains("npy-diff");
+        assertThat(commands).contains("bench", "embed", "npy-diff");
         Process bash = new ProcessBuilder("bash", "-n", script.toString()).redirectErrorStream(true).start();
         String out = new String(bash.getInputStream().readAllBytes());
         assertThat(bash.waitFor()).as("bash -n: " + out).isZero();
@@ -323,24 +373,42 @@ class DeploymentManifestsTest {
 
     // ---------------------------------------------------------------- helpers
 
-    /** The job's flags: RunCommand's picocli options when the job is on the class path, else the issue's list. */
+    /**
+     * The job's flags: those of {@code ./siglip run} (RunCommand) when it exists, else those of
+     * {@link JobArguments}, which {@code SiglipStreamJob.main} parses.
+     */
     static Set<String> knownFlags() {
         Class<?> run = optionalClass("dev.siglipstream.cli.RunCommand");
-        if (run == null) return SPECIFIED_FLAGS;
+        Object command;
         try {
-            Object command = run.getDeclaredConstructor().newInstance();
-            return new CommandLine(command).getCommandSpec().optionsMap().keySet().stream()
-                    .filter(name -> name.startsWith("--")).collect(Collectors.toCollection(TreeSet::new));
+            command = run == null ? new JobArguments() : run.getDeclaredConstructor().newInstance();
         } catch (ReflectiveOperationException e) {
             throw new AssertionError("cannot instantiate " + run.getName(), e);
         }
+        return new CommandLine(command).getCommandSpec().optionsMap().keySet().stream()
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
-    /** {@code --flag value} pairs; a flag followed by another flag (or nothing) is a boolean switch. */
+    /** What {@code SiglipStreamJob.main} makes of {@code args}: the job's typed options. */
+    static Configuration jobConfiguration(List<String> args) {
+        JobArguments arguments = new JobArguments();
+        new CommandLine(arguments).parseArgs(args.toArray(String[]::new));
+        return arguments.toConfiguration();
+    }
+
+    /**
+     * {@code --flag value} pairs; a flag followed by another flag (or nothing) is a boolean switch.
+     * {@code -D key=value} settings are collected as {@code -D:key}.
+     */
     static Map<String, String> flags(List<String> args) {
         Map<String, String> flags = new LinkedHashMap<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
+            if (a.equals("-D") && i + 1 < args.size()) {
+                String[] kv = args.get(++i).split("=", 2);
+                flags.put("-D:" + kv[0], kv.length > 1 ? kv[1] : "");
+                continue;
+            }
             assertThat(a).as("argument %d of %s", i, args).startsWith("--");
             int eq = a.indexOf('=');
             if (eq > 0) {

@@ -2,6 +2,7 @@ package dev.siglipstream.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.siglipstream.cli.Main;
 import dev.siglipstream.siglip.internal.Npy;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,11 +10,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * Runs deploy/gpu-check.sh without a GPU: a stand-in {@code java} answers {@code bench} and
@@ -87,6 +90,17 @@ class GpuCheckScriptTest {
                 .contains("--images " + IMAGES.resolve("progressive.jpg"))
                 .containsPattern("--texts-json \\S+/texts\\.json --out \\S+"));
         assertThat(invoked).anySatisfy(c -> assertThat(c).startsWith("embed --model my/model --provider cpu --variant fp32"));
+
+        // every option the script passes is one the real subcommand declares
+        Map<String, CommandLine> commands = new CommandLine(new Main()).getSubcommands();
+        for (String call : invoked) {
+            String[] words = call.split(" ");
+            assertThat(commands).as(call).containsKey(words[0]);
+            Set<String> options = commands.get(words[0]).getCommandSpec().optionsMap().keySet();
+            for (String w : words) {
+                if (w.startsWith("--")) assertThat(options).as(words[0] + " option " + w).contains(w);
+            }
+        }
     }
 
     @Test

@@ -44,9 +44,11 @@ public final class OnnxGraph implements AutoCloseable {
     }
 
     /**
-     * Loads {@code file} with {@code options}. When a GPU provider was asked for and cannot be added,
+     * Loads {@code file} with {@code options}. When a GPU provider was asked for and cannot be added
+     * or cannot start (no GPU-enabled ONNX Runtime, missing CUDA/cuDNN libraries, no visible device),
      * this fails with a message naming what is missing — unless {@link OnnxOptions#allowCpuFallback()},
-     * in which case it logs a warning and the graph reports {@link ExecutionProvider#CPU}.
+     * in which case it logs a warning and the graph reports {@link ExecutionProvider#CPU} and
+     * {@link #fellBackToCpu()}. A model file that does not load on CPU either still fails.
      */
     public static OnnxGraph open(Path file, OnnxOptions options) {
         if (!Files.isRegularFile(file)) {
@@ -86,7 +88,16 @@ public final class OnnxGraph implements AutoCloseable {
                         + options.deviceId() + " (needs a visible NVIDIA GPU with its driver, and the CUDA 12 / "
                         + "cuDNN 9 runtime libraries on the library path): " + e.getMessage(), e));
             }
-            return new OnnxGraph(file, session, options.provider(), requested);
+            try {
+                return new OnnxGraph(file, session, options.provider(), requested);
+            } catch (OrtException | RuntimeException e) {
+                try {
+                    session.close();
+                } catch (OrtException closing) {
+                    e.addSuppressed(closing);
+                }
+                throw e;
+            }
         } catch (OrtException e) {
             throw new OnnxModelException("cannot load ONNX model " + file + ": " + e.getMessage(), e);
         } finally {

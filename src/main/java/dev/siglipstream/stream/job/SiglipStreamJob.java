@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -55,6 +56,11 @@ import picocli.CommandLine;
  * }</pre>
  */
 public final class SiglipStreamJob {
+    /** Retry when the attempt ended as an inference failure (serializable: it ships with the graph). */
+    private static final java.util.function.Predicate<java.util.Collection<Output>> RETRYABLE =
+            (java.util.function.Predicate<java.util.Collection<Output>> & java.io.Serializable)
+                    results -> results.stream().anyMatch(Output::retryable);
+
     private SiglipStreamJob() {}
 
     /** {@code flink run} entry point: the same flags as {@code ./siglip run}. */
@@ -81,6 +87,15 @@ public final class SiglipStreamJob {
      * @param loader opens the model on each task manager (the library's SigLIP model in production)
      */
     public static void build(StreamExecutionEnvironment env, Configuration conf, ModelLoader loader) {
+        build(env, conf, loader, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #build(StreamExecutionEnvironment, Configuration, ModelLoader)}, with {@code beforeSink}
+     * applied to the stream of encoded outputs just before the sink (tests inject failures there).
+     */
+    public static void build(StreamExecutionEnvironment env, Configuration conf, ModelLoader loader,
+            UnaryOperator<DataStream<Output>> beforeSink) {
         JobPlan plan = JobPlan.of(conf);
         env.setParallelism(plan.parallelism());
         env.enableCheckpointing(plan.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
@@ -118,7 +133,9 @@ public final class SiglipStreamJob {
             updates = env.fromSource(control, WatermarkStrategy.noWatermarks(), "label-set-updates")
                     .uid("label-set-source").setParallelism(1);
         } else {
-            updates = env.fromData(List.<LabelSetUpdate>of(), TypeInformation.of(LabelSetUpdate.class));
+            // No control topic: a source that ends at once, so the static sets stay as they are.
+            updates = env.fromSequence(0, 0).flatMap(new NoUpdates(), TypeInformation.of(LabelSetUpdate.class))
+                    .name("no-label-set-updates").setParallelism(1);
         }
         BroadcastStream<LabelSetUpdate> broadcast = updates.broadcast(LabelSetResolver.STATE);
 
@@ -146,7 +163,7 @@ public final class SiglipStreamJob {
         if (retries > 0) {
             AsyncRetryStrategy<Output> retry = new AsyncRetryStrategies.FixedDelayRetryStrategyBuilder<Output>(
                     retries + 1, conf.get(JobOptions.ASYNC_RETRY_DELAY).toMillis())
-                    .ifResult(results -> results.stream().anyMatch(Output::retryable))
+                    .ifResult(RETRYABLE)
                     .build();
             scored = ordered
                     ? AsyncDataStream.orderedWaitWithRetry(resolved, scoring, timeoutMs, TimeUnit.MILLISECONDS, capacity, retry)
@@ -160,7 +177,15 @@ public final class SiglipStreamJob {
         scored = scored.uid("score-images").name("score-images").startNewChain();
 
         DataStream<Output> all = scored.union(resolved.getSideOutput(LabelSetResolver.DEAD_LETTERS));
-        all.sinkTo(sink(plan, conf, kafka)).uid("kafka-sink").name("kafka-sink");
+        beforeSink.apply(all).sinkTo(sink(plan, conf, kafka)).uid("kafka-sink").name("kafka-sink");
+    }
+
+    /** Emits nothing: the broadcast side when the job has no control topic. */
+    private static final class NoUpdates implements org.apache.flink.api.common.functions.FlatMapFunction<Long, LabelSetUpdate> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void flatMap(Long ignored, org.apache.flink.util.Collector<LabelSetUpdate> out) {}
     }
 
     static KafkaSink<Output> sink(JobPlan plan, Configuration conf, Properties kafka) {

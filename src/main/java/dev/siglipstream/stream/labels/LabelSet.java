@@ -27,7 +27,7 @@ public record LabelSet(
         Float threshold,
         Integer topK,
         String outputTopic,
-        boolean deleted) {
+        boolean deleted) implements java.io.Serializable {
 
     /** The zero-shot pipeline's default hypothesis template. */
     public static final String DEFAULT_TEMPLATE = "This is a photo of {}.";
