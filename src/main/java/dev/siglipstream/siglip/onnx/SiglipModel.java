@@ -320,6 +320,11 @@ public final class SiglipModel implements AutoCloseable {
         return vision != null ? vision.provider() : combined.provider();
     }
 
+    /** True when a GPU provider was asked for, could not load, and CPU fallback was allowed. */
+    public boolean fellBackToCpu() {
+        return vision != null ? vision.fellBackToCpu() : combined.fellBackToCpu();
+    }
+
     @Override
     public void close() {
         if (vision != null) vision.close();
