@@ -29,6 +29,8 @@ import picocli.CommandLine.Command;
             ClassifyCommand.class,
             BenchCommand.class,
             DownloadCommand.class,
+            RunCommand.class,
+            DemoCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -39,7 +39,8 @@ public final class SiglipModelLoader implements ModelLoader {
         return new SiglipEmbeddingModel(SiglipModel.load(folder, options, maxPixels), spec.model(), provider);
     }
 
-    static Path folder(String model, ModelVariant variant) {
+    /** The local folder of {@code model}: the folder itself, or a Hub repo id downloaded into the Hugging Face cache. */
+    public static Path folder(String model, ModelVariant variant) {
         if (Files.isDirectory(Path.of(model))) {
             return Path.of(model);
         }
