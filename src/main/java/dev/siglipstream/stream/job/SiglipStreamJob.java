@@ -76,7 +76,7 @@ public final class SiglipStreamJob {
         }
         Configuration conf = arguments.toConfiguration();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        build(env, conf, Models.defaultLoader());
+        build(env, conf, Models.defaultLoader(conf));
         env.execute(conf.get(JobOptions.JOB_NAME));
     }
 
@@ -134,7 +134,7 @@ public final class SiglipStreamJob {
                     .uid("label-set-source").setParallelism(1);
         } else {
             // No control topic: a source that ends at once, so the static sets stay as they are.
-            updates = env.fromSequence(0, 0).flatMap(new NoUpdates(), TypeInformation.of(LabelSetUpdate.class))
+            updates = env.fromSequence(0, 0).setParallelism(1).flatMap(new NoUpdates(), TypeInformation.of(LabelSetUpdate.class))
                     .name("no-label-set-updates").setParallelism(1);
         }
         BroadcastStream<LabelSetUpdate> broadcast = updates.broadcast(LabelSetResolver.STATE);

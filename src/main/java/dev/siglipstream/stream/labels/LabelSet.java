@@ -1,6 +1,7 @@
 package dev.siglipstream.stream.labels;
 
 import dev.siglipstream.events.LabelSetUpdate;
+import dev.siglipstream.siglip.pipeline.ZeroShotImageClassifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -30,7 +31,7 @@ public record LabelSet(
         boolean deleted) implements java.io.Serializable {
 
     /** The zero-shot pipeline's default hypothesis template. */
-    public static final String DEFAULT_TEMPLATE = "This is a photo of {}.";
+    public static final String DEFAULT_TEMPLATE = ZeroShotImageClassifier.DEFAULT_TEMPLATE;
 
     /** Label-set id reported for labels carried inline by an event. */
     public static final String INLINE_ID = "inline";
@@ -45,7 +46,7 @@ public record LabelSet(
         String t = template == null ? DEFAULT_TEMPLATE : template;
         List<String> out = new ArrayList<>(labels.size());
         for (String label : labels) {
-            out.add(t.replace("{}", label));
+            out.add(ZeroShotImageClassifier.hypothesis(t, label));
         }
         return out;
     }

@@ -14,7 +14,7 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
  * The job's metrics, all under the {@code siglip} group of an operator: counters {@code eventsIn},
- * {@code scored}, {@code deadLettered} and {@code deadLettered.<REASON>}; histograms
+ * {@code scored}, {@code deadLettered} (total) and {@code deadLetters.<REASON>}; histograms
  * {@code batchSize}, {@code batchLatencyMs} and {@code preprocessLatencyMs}; gauges
  * {@code queueDepth}, {@code modelLoadTimeMs}, {@code executionProvider}, {@code cpuFallback} and
  * {@code labelSetVersions}.
@@ -56,7 +56,7 @@ public final class JobMetrics {
             deadLettered = group.counter("deadLettered");
         }
         deadLettered.inc();
-        byReason.computeIfAbsent(reason, r -> group.addGroup("deadLettered").counter(r.name())).inc();
+        byReason.computeIfAbsent(reason, r -> group.addGroup("deadLetters").counter(r.name())).inc();
     }
 
     public void batch(int size, long latencyNanos) {

@@ -3,6 +3,7 @@ package dev.siglipstream.stream.operator;
 import dev.siglipstream.events.DeadLetterReason;
 import dev.siglipstream.events.LabelScore;
 import dev.siglipstream.events.LabelScoreEvent;
+import dev.siglipstream.siglip.pipeline.Scoring;
 import dev.siglipstream.stream.gpu.GpuDevices;
 import dev.siglipstream.stream.labels.LabelSet;
 import dev.siglipstream.stream.metrics.JobMetrics;
@@ -214,7 +215,10 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
             long start, long preprocessNanos) {
         float[] probs = model.probabilities(new float[][] {img.embedding()}, texts)[0];
         LabelSet set = event.labelSet();
-        List<LabelScore> ranked = Ranking.rank(probs, set.labels(), set.topK());
+        List<LabelScore> ranked = new ArrayList<>();
+        for (dev.siglipstream.siglip.pipeline.LabelScore s : Scoring.rank(probs, set.labels(), set.topK())) {
+            ranked.add(new LabelScore(s.label(), s.score()));
+        }
         float threshold = set.threshold() != null ? set.threshold() : settings.defaultThreshold();
         List<String> matched = new ArrayList<>();
         for (LabelScore s : ranked) {
