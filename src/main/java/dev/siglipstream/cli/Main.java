@@ -25,6 +25,13 @@ import picocli.CommandLine.Command;
             EmbedCommand.class,
             ClassifyCommand.class,
             BenchCommand.class,
+            DownloadCommand.class,
+            BrokerCommand.class,
+            ProduceCommand.class,
+            ConsumeCommand.class,
+            NpyDiffCommand.class,
+            RunCommand.class,
+            DemoCommand.class,
             SynthModelCommand.class,
         })
 public final class Main implements Runnable {

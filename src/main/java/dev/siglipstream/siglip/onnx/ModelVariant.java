@@ -28,6 +28,11 @@ public enum ModelVariant {
         return "onnx/" + graph + suffix + ".onnx";
     }
 
+    /** The graphs a model folder of this variant consists of: split vision and text towers and the combined graph. */
+    public java.util.List<String> onnxFiles() {
+        return java.util.List.of(file("vision_model"), file("text_model"), file("model"));
+    }
+
     /** Parses {@code fp32}, {@code fp16}, {@code quantized} (also {@code int8}). */
     public static ModelVariant parse(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT);

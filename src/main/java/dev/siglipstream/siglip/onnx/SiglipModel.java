@@ -221,6 +221,25 @@ public final class SiglipModel implements AutoCloseable {
         }
     }
 
+    /**
+     * transformers' {@code SiglipModel.forward}: both towers, then logits both ways and sigmoid
+     * probabilities per image.
+     */
+    public SiglipOutput forward(FloatBuffer pixelValues, int count, List<String> texts) {
+        float[][] image = imageEmbeddings(pixelValues, count);
+        float[][] text = textEmbeddings(texts);
+        float[][] logitsPerImage = Scoring.logits(image, text, logitScale, logitBias);
+        float[][] logitsPerText = new float[text.length][image.length];
+        float[][] probs = new float[image.length][text.length];
+        for (int i = 0; i < image.length; i++) {
+            for (int t = 0; t < text.length; t++) {
+                logitsPerText[t][i] = logitsPerImage[i][t];
+                probs[i][t] = Scoring.sigmoid(logitsPerImage[i][t]);
+            }
+        }
+        return new SiglipOutput(image, text, logitsPerImage, logitsPerText, probs);
+    }
+
     /** Unnormalised vision pooler outputs (transformers' {@code get_image_features}). */
     public float[][] getImageFeatures(FloatBuffer pixelValues, int count) {
         if (vision != null) return vision.poolerOutput(pixelValues, count);
@@ -299,6 +318,11 @@ public final class SiglipModel implements AutoCloseable {
     /** The provider the graphs actually run on (CPU after an allowed fallback). */
     public ExecutionProvider provider() {
         return vision != null ? vision.provider() : combined.provider();
+    }
+
+    /** True when a GPU provider was asked for, could not load, and CPU fallback was allowed. */
+    public boolean fellBackToCpu() {
+        return vision != null ? vision.fellBackToCpu() : combined.fellBackToCpu();
     }
 
     @Override

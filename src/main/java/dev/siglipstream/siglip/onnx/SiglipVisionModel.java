@@ -64,6 +64,10 @@ public final class SiglipVisionModel implements AutoCloseable {
         return graph.provider();
     }
 
+    public boolean fellBackToCpu() {
+        return graph.fellBackToCpu();
+    }
+
     @Override
     public void close() {
         graph.close();

@@ -1,0 +1,42 @@
+package dev.siglipstream.cli;
+
+import dev.siglipstream.stream.job.Models;
+import dev.siglipstream.stream.job.SiglipStreamJob;
+import dev.siglipstream.stream.options.JobArguments;
+import dev.siglipstream.stream.options.JobOptions;
+import java.util.concurrent.Callable;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code siglip run}: the streaming job on a local Flink (the same flags as {@code flink run} with
+ * {@code dev.siglipstream.stream.job.SiglipStreamJob}).
+ *
+ * <pre>{@code
+ * ./siglip run --bootstrap localhost:9092 --input-topic images --output-topic image-labels \
+ *     --dead-letter-topic image-dead-letters --label-sets examples/label-sets.yaml \
+ *     --model Xenova/siglip-base-patch16-224 --parallelism 2 --checkpoint-interval 10s
+ * }</pre>
+ */
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+            "Runs the SigLIP tagging job on a local Flink: Kafka ImageEvents in, LabelScoreEvents and DeadLetters out.",
+            "Settings: a YAML job file (--config) with these flags on top; -D key=value sets any other key."
+        })
+final class RunCommand implements Callable<Integer> {
+    @Mixin JobArguments arguments;
+
+    @Override
+    public Integer call() throws Exception {
+        Configuration conf = arguments.toConfiguration();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        SiglipStreamJob.build(env, conf, Models.defaultLoader(conf));
+        env.execute(conf.get(JobOptions.JOB_NAME));
+        return 0;
+    }
+}

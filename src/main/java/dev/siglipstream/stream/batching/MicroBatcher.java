@@ -1,0 +1,275 @@
+package dev.siglipstream.stream.batching;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Gathers single items into batches and runs them together: a batch is flushed when it reaches
+ * {@code maxBatchSize} items OR when its first item has waited {@code maxDelay}, whichever comes
+ * first. Each submitted item gets its own future, completed exactly once; a failed batch fails the
+ * future of every item in it.
+ *
+ * <pre>{@code
+ * MicroBatcher<FloatBuffer, float[]> batcher = MicroBatcher.<FloatBuffer, float[]>builder()
+ *         .maxBatchSize(32).maxDelay(Duration.ofMillis(5)).bucketing(true)
+ *         .batchFunction((items, padded) -> model.embed(items, padded))
+ *         .build();
+ * CompletableFuture<float[]> f = batcher.submit(pixels);
+ * }</pre>
+ *
+ * <p>Owns the scheduler and executor only when the builder created them; {@link #close()} fails
+ * every item still pending and shuts the owned threads down.
+ *
+ * @param <I> item type
+ * @param <O> per-item result type
+ */
+public final class MicroBatcher<I, O> implements AutoCloseable {
+
+    /** Arms a delayed task; returns the action that cancels it. Tests inject a manual one. */
+    @FunctionalInterface
+    public interface Scheduler {
+        Runnable schedule(Runnable task, Duration delay);
+    }
+
+    /** Runs one batch; returns one result per item, in order. */
+    @FunctionalInterface
+    public interface BatchFunction<I, O> {
+        /**
+         * @param items the batch, 1..maxBatchSize items
+         * @param paddedSize the size the batch should be run at ({@code items.size()} without bucketing,
+         *     else the next power of two capped at maxBatchSize); the extra rows are padding whose
+         *     outputs are dropped
+         */
+        List<O> apply(List<I> items, int paddedSize) throws Exception;
+    }
+
+    private final int maxBatchSize;
+    private final Duration maxDelay;
+    private final boolean bucketing;
+    private final BatchFunction<I, O> function;
+    private final Scheduler scheduler;
+    private final Executor executor;
+    private final Runnable onClose;
+    private final AtomicInteger queued = new AtomicInteger();
+
+    private final Object lock = new Object();
+    private List<Pending<I, O>> open = new ArrayList<>();
+    private Runnable cancelTimer;
+    private long generation;
+    private boolean closed;
+
+    private MicroBatcher(Builder<I, O> b, Scheduler scheduler, Executor executor, Runnable onClose) {
+        this.maxBatchSize = b.maxBatchSize;
+        this.maxDelay = b.maxDelay;
+        this.bucketing = b.bucketing;
+        this.function = b.function;
+        this.scheduler = scheduler;
+        this.executor = executor;
+        this.onClose = onClose;
+    }
+
+    public static <I, O> Builder<I, O> builder() {
+        return new Builder<>();
+    }
+
+    /** Queues one item; never blocks. The future fails with IllegalStateException after close. */
+    public CompletableFuture<O> submit(I item) {
+        Objects.requireNonNull(item, "item");
+        CompletableFuture<O> future = new CompletableFuture<>();
+        List<Pending<I, O>> full = null;
+        synchronized (lock) {
+            if (closed) {
+                future.completeExceptionally(new IllegalStateException("micro-batcher is closed"));
+                return future;
+            }
+            open.add(new Pending<>(item, future));
+            queued.incrementAndGet();
+            if (open.size() >= maxBatchSize) {
+                full = takeOpen();
+            } else if (open.size() == 1) {
+                long gen = generation;
+                cancelTimer = scheduler.schedule(() -> flushIfGeneration(gen), maxDelay);
+            }
+        }
+        if (full != null) {
+            dispatch(full);
+        }
+        return future;
+    }
+
+    /** Items submitted and not yet handed to the batch function. */
+    public int queueDepth() {
+        return queued.get();
+    }
+
+    public int maxBatchSize() {
+        return maxBatchSize;
+    }
+
+    /** The size a batch of {@code n} items is run at: the next power of two, capped at {@code max}. */
+    public static int bucketSize(int n, int max) {
+        if (n <= 0 || n > max) {
+            throw new IllegalArgumentException("batch of " + n + " items, expected 1.." + max);
+        }
+        int p = Integer.highestOneBit(n);
+        if (p < n) {
+            p <<= 1;
+        }
+        return Math.min(p, max);
+    }
+
+    private void flushIfGeneration(long gen) {
+        List<Pending<I, O>> batch;
+        synchronized (lock) {
+            // A size flush may have taken the batch this timer was armed for.
+            if (gen != generation || open.isEmpty()) {
+                return;
+            }
+            batch = takeOpen();
+        }
+        dispatch(batch);
+    }
+
+    /** Must hold lock. */
+    private List<Pending<I, O>> takeOpen() {
+        List<Pending<I, O>> batch = open;
+        open = new ArrayList<>();
+        generation++;
+        if (cancelTimer != null) {
+            cancelTimer.run();
+            cancelTimer = null;
+        }
+        queued.addAndGet(-batch.size());
+        return batch;
+    }
+
+    private void dispatch(List<Pending<I, O>> batch) {
+        try {
+            executor.execute(() -> run(batch));
+        } catch (RuntimeException e) {
+            fail(batch, e);
+        }
+    }
+
+    private void run(List<Pending<I, O>> batch) {
+        List<I> items = new ArrayList<>(batch.size());
+        for (Pending<I, O> p : batch) {
+            items.add(p.item);
+        }
+        int padded = bucketing ? bucketSize(items.size(), maxBatchSize) : items.size();
+        List<O> results;
+        try {
+            results = function.apply(items, padded);
+        } catch (Throwable t) {
+            fail(batch, t);
+            return;
+        }
+        if (results == null || results.size() != batch.size()) {
+            fail(batch, new IllegalStateException("batch function returned "
+                    + (results == null ? "null" : results.size() + " results") + " for " + batch.size() + " items"));
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).future.complete(results.get(i));
+        }
+    }
+
+    private static <I, O> void fail(List<Pending<I, O>> batch, Throwable t) {
+        for (Pending<I, O> p : batch) {
+            p.future.completeExceptionally(t);
+        }
+    }
+
+    @Override
+    public void close() {
+        List<Pending<I, O>> rest;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            rest = takeOpen();
+        }
+        fail(rest, new IllegalStateException("micro-batcher closed with the item still queued"));
+        onClose.run();
+    }
+
+    private record Pending<I, O>(I item, CompletableFuture<O> future) {}
+
+    /** Builds a {@link MicroBatcher}; {@link #batchFunction} is required, the rest optional. */
+    public static final class Builder<I, O> {
+        private int maxBatchSize = 32;
+        private Duration maxDelay = Duration.ofMillis(5);
+        private boolean bucketing;
+        private BatchFunction<I, O> function;
+        private Scheduler scheduler;
+        private Executor executor;
+        private String threadName = "siglip-batcher";
+
+        private Builder() {}
+
+        /** Required: runs each batch. */
+        public Builder<I, O> batchFunction(BatchFunction<I, O> function) { this.function = function; return this; }
+
+        public Builder<I, O> maxBatchSize(int size) { this.maxBatchSize = size; return this; }
+        public Builder<I, O> maxDelay(Duration delay) { this.maxDelay = delay; return this; }
+        /** Run batches at power-of-two sizes so GPU providers do not re-plan for every size. */
+        public Builder<I, O> bucketing(boolean bucketing) { this.bucketing = bucketing; return this; }
+        /** Arms the delay flushes; the default is an owned single daemon thread. Tests inject a manual one. */
+        public Builder<I, O> scheduler(Scheduler scheduler) { this.scheduler = scheduler; return this; }
+        /** Runs the batches; the default is an owned single daemon thread (one batch at a time). */
+        public Builder<I, O> executor(Executor executor) { this.executor = executor; return this; }
+        public Builder<I, O> threadName(String name) { this.threadName = name; return this; }
+
+        public MicroBatcher<I, O> build() {
+            if (function == null) {
+                throw new IllegalArgumentException("batchFunction is required");
+            }
+            if (maxBatchSize < 1) {
+                throw new IllegalArgumentException("maxBatchSize must be >= 1, got " + maxBatchSize);
+            }
+            if (maxDelay == null || maxDelay.isNegative()) {
+                throw new IllegalArgumentException("maxDelay must be >= 0, got " + maxDelay);
+            }
+            Scheduler s = scheduler;
+            java.util.concurrent.ExecutorService ownedExec = null;
+            ScheduledExecutorService ownedSched = null;
+            if (s == null) {
+                ScheduledExecutorService ses =
+                        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(daemon(threadName + "-timer"));
+                ownedSched = ses;
+                s = (task, delay) -> {
+                    ScheduledFuture<?> f = ses.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+                    return () -> f.cancel(false);
+                };
+            }
+            Executor e = executor;
+            if (e == null) {
+                ownedExec = java.util.concurrent.Executors.newSingleThreadExecutor(daemon(threadName));
+                e = ownedExec;
+            }
+            java.util.concurrent.ExecutorService fe = ownedExec;
+            ScheduledExecutorService fs = ownedSched;
+            return new MicroBatcher<>(this, s, e, () -> {
+                if (fs != null) fs.shutdownNow();
+                if (fe != null) fe.shutdown();
+            });
+        }
+
+        private static java.util.concurrent.ThreadFactory daemon(String name) {
+            return r -> {
+                Thread t = new Thread(r, name);
+                t.setDaemon(true);
+                return t;
+            };
+        }
+    }
+}

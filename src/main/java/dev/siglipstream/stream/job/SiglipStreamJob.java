@@ -1,0 +1,276 @@
+package dev.siglipstream.stream.job;
+
+import dev.siglipstream.events.LabelSetUpdate;
+import dev.siglipstream.stream.labels.LabelSet;
+import dev.siglipstream.stream.labels.LabelSetFile;
+import dev.siglipstream.stream.labels.LabelSetResolution;
+import dev.siglipstream.stream.model.ModelLoader;
+import dev.siglipstream.stream.model.ModelSpec;
+import dev.siglipstream.stream.operator.Codecs;
+import dev.siglipstream.stream.operator.ImageScoringFunction;
+import dev.siglipstream.stream.operator.LabelSetResolver;
+import dev.siglipstream.stream.operator.LabelSetUpdateDeserializer;
+import dev.siglipstream.stream.operator.Output;
+import dev.siglipstream.stream.operator.OutputSerializer;
+import dev.siglipstream.stream.operator.RawRecord;
+import dev.siglipstream.stream.operator.RawRecordDeserializer;
+import dev.siglipstream.stream.operator.ResolvedEvent;
+import dev.siglipstream.stream.options.JobArguments;
+import dev.siglipstream.stream.options.JobOptions;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.async.AsyncRetryStrategy;
+import org.apache.flink.streaming.util.retryable.AsyncRetryStrategies;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import picocli.CommandLine;
+
+/**
+ * The SigLIP tagging job: Kafka image events → label set from broadcast state → async
+ * micro-batched SigLIP scoring → Kafka, with every input ending as one scored event or one dead
+ * letter. The same main class serves {@code ./siglip run} and {@code flink run}.
+ *
+ * <pre>{@code
+ * flink run -c dev.siglipstream.stream.job.SiglipStreamJob siglip-stream-0.1.0-job.jar \
+ *     --bootstrap kafka:9092 --input-topic images --output-topic image-labels \
+ *     --dead-letter-topic image-dead-letters --label-set-topic label-sets \
+ *     --label-sets /opt/label-sets.yaml --model /models/siglip-base-patch16-224 --provider cuda
+ * }</pre>
+ */
+public final class SiglipStreamJob {
+    /** Retry when the attempt ended as an inference failure (serializable: it ships with the graph). */
+    private static final java.util.function.Predicate<java.util.Collection<Output>> RETRYABLE =
+            (java.util.function.Predicate<java.util.Collection<Output>> & java.io.Serializable)
+                    results -> results.stream().anyMatch(Output::retryable);
+
+    private SiglipStreamJob() {}
+
+    /** {@code flink run} entry point: the same flags as {@code ./siglip run}. */
+    public static void main(String[] args) throws Exception {
+        JobArguments arguments = new JobArguments();
+        CommandLine cli = new CommandLine(arguments).setCommandName("siglip-stream-job");
+        try {
+            cli.parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            System.err.println(e.getMessage());
+            cli.usage(System.err);
+            throw e;
+        }
+        Configuration conf = arguments.toConfiguration();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        build(env, conf, Models.defaultLoader(conf));
+        env.execute(conf.get(JobOptions.JOB_NAME));
+    }
+
+    /**
+     * Adds the job to {@code env}: sources, resolver, async scoring and the sink, plus checkpointing
+     * and parallelism from {@code conf}.
+     *
+     * @param loader opens the model on each task manager (the library's SigLIP model in production)
+     */
+    public static void build(StreamExecutionEnvironment env, Configuration conf, ModelLoader loader) {
+        build(env, conf, loader, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #build(StreamExecutionEnvironment, Configuration, ModelLoader)}, with {@code beforeSink}
+     * applied to the stream of encoded outputs just before the sink (tests inject failures there).
+     */
+    public static void build(StreamExecutionEnvironment env, Configuration conf, ModelLoader loader,
+            UnaryOperator<DataStream<Output>> beforeSink) {
+        JobPlan plan = JobPlan.of(conf);
+        env.setParallelism(plan.parallelism());
+        env.enableCheckpointing(plan.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+
+        Codecs codecs = new Codecs(conf.get(JobOptions.WIRE_FORMAT), conf.get(JobOptions.SCHEMA_ID),
+                conf.get(JobOptions.DEAD_LETTER_TOPIC));
+        Properties kafka = kafkaProperties(conf);
+
+        KafkaSourceBuilder<RawRecord> source = KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(plan.bootstrap())
+                .setGroupId(conf.get(JobOptions.GROUP_ID))
+                .setStartingOffsets(startingOffsets(conf.get(JobOptions.STARTING_OFFSETS)))
+                .setDeserializer(new RawRecordDeserializer())
+                .setProperties(kafka);
+        if (plan.inputPattern() != null) {
+            source.setTopicPattern(Pattern.compile(plan.inputPattern()));
+        } else {
+            source.setTopics(plan.inputTopics());
+        }
+        DataStream<RawRecord> raw = env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), "images")
+                .uid("images-source");
+
+        DataStream<LabelSetUpdate> updates;
+        String controlTopic = conf.get(JobOptions.LABEL_SET_TOPIC);
+        if (controlTopic != null) {
+            KafkaSource<LabelSetUpdate> control = KafkaSource.<LabelSetUpdate>builder()
+                    .setBootstrapServers(plan.bootstrap())
+                    .setGroupId(conf.get(JobOptions.GROUP_ID) + "-label-sets")
+                    .setTopics(controlTopic)
+                    // A compacted topic replayed from the start rebuilds every live set.
+                    .setStartingOffsets(OffsetsInitializer.earliest())
+                    .setDeserializer(new LabelSetUpdateDeserializer(codecs.updates()))
+                    .setProperties(kafka)
+                    .build();
+            updates = env.fromSource(control, WatermarkStrategy.noWatermarks(), "label-set-updates")
+                    .uid("label-set-source").setParallelism(1);
+        } else {
+            // No control topic: a source that ends at once, so the static sets stay as they are.
+            updates = env.fromSequence(0, 0).setParallelism(1).flatMap(new NoUpdates(), TypeInformation.of(LabelSetUpdate.class))
+                    .name("no-label-set-updates").setParallelism(1);
+        }
+        BroadcastStream<LabelSetUpdate> broadcast = updates.broadcast(LabelSetResolver.STATE);
+
+        LabelSetResolution resolution = new LabelSetResolution(plan.labelSets(), conf.get(JobOptions.DEFAULT_LABEL_SET));
+        SingleOutputStreamOperator<ResolvedEvent> resolved = raw.connect(broadcast)
+                .process(new LabelSetResolver(resolution, codecs), TypeInformation.of(ResolvedEvent.class))
+                .uid("resolve-label-set").name("resolve-label-set");
+
+        ModelSpec spec = new ModelSpec(plan.model(), conf.get(JobOptions.PROVIDER), conf.get(JobOptions.DEVICE_ID),
+                conf.get(JobOptions.VARIANT), conf.get(JobOptions.INTRA_OP_THREADS),
+                conf.get(JobOptions.ALLOW_CPU_FALLBACK), conf.get(JobOptions.MAX_BATCH_SIZE),
+                conf.get(JobOptions.MAX_BATCH_DELAY).toMillis(), conf.get(JobOptions.BATCH_BUCKETING),
+                conf.get(JobOptions.PREPROCESS_THREADS));
+        ImageScoringFunction.Settings settings = new ImageScoringFunction.Settings(
+                conf.get(JobOptions.OUTPUT_TOPIC), conf.get(JobOptions.DEFAULT_THRESHOLD),
+                conf.get(JobOptions.EMIT_EMBEDDING), conf.get(JobOptions.MAX_IMAGE_PIXELS),
+                conf.get(JobOptions.MAX_IMAGE_BYTES), ImageSources.fromOptions(conf));
+        ImageScoringFunction scoring = new ImageScoringFunction(spec, loader, settings, codecs);
+
+        long timeoutMs = conf.get(JobOptions.ASYNC_TIMEOUT).toMillis();
+        int capacity = conf.get(JobOptions.ASYNC_CAPACITY);
+        int retries = conf.get(JobOptions.ASYNC_RETRIES);
+        boolean ordered = conf.get(JobOptions.ASYNC_MODE) == JobOptions.AsyncMode.ORDERED;
+        SingleOutputStreamOperator<Output> scored;
+        if (retries > 0) {
+            AsyncRetryStrategy<Output> retry = new AsyncRetryStrategies.FixedDelayRetryStrategyBuilder<Output>(
+                    retries + 1, conf.get(JobOptions.ASYNC_RETRY_DELAY).toMillis())
+                    .ifResult(RETRYABLE)
+                    .build();
+            scored = ordered
+                    ? AsyncDataStream.orderedWaitWithRetry(resolved, scoring, timeoutMs, TimeUnit.MILLISECONDS, capacity, retry)
+                    : AsyncDataStream.unorderedWaitWithRetry(resolved, scoring, timeoutMs, TimeUnit.MILLISECONDS, capacity, retry);
+        } else {
+            scored = ordered
+                    ? AsyncDataStream.orderedWait(resolved, scoring, timeoutMs, TimeUnit.MILLISECONDS, capacity)
+                    : AsyncDataStream.unorderedWait(resolved, scoring, timeoutMs, TimeUnit.MILLISECONDS, capacity);
+        }
+        // The async operator heads its own chain, so its checkpointed in-flight queue is not behind another operator.
+        scored = scored.uid("score-images").name("score-images").startNewChain();
+
+        DataStream<Output> all = scored.union(resolved.getSideOutput(LabelSetResolver.DEAD_LETTERS));
+        beforeSink.apply(all).sinkTo(sink(plan, conf, kafka)).uid("kafka-sink").name("kafka-sink");
+    }
+
+    /** Emits nothing: the broadcast side when the job has no control topic. */
+    private static final class NoUpdates implements org.apache.flink.api.common.functions.FlatMapFunction<Long, LabelSetUpdate> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void flatMap(Long ignored, org.apache.flink.util.Collector<LabelSetUpdate> out) {}
+    }
+
+    static KafkaSink<Output> sink(JobPlan plan, Configuration conf, Properties kafka) {
+        Properties producer = new Properties();
+        producer.putAll(kafka);
+        producer.putIfAbsent("transaction.timeout.ms", String.valueOf(conf.get(JobOptions.TRANSACTION_TIMEOUT).toMillis()));
+        DeliveryGuarantee guarantee = conf.get(JobOptions.DELIVERY_GUARANTEE) == JobOptions.Guarantee.EXACTLY_ONCE
+                ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE;
+        return KafkaSink.<Output>builder()
+                .setBootstrapServers(plan.bootstrap())
+                .setKafkaProducerConfig(producer)
+                .setRecordSerializer(new OutputSerializer())
+                .setDeliveryGuarantee(guarantee)
+                .setTransactionalIdPrefix(conf.get(JobOptions.TRANSACTIONAL_ID_PREFIX))
+                .build();
+    }
+
+    static Properties kafkaProperties(Configuration conf) {
+        Properties p = new Properties();
+        // Upstream producers may write transactionally; never read their aborted records.
+        p.setProperty("isolation.level", "read_committed");
+        for (Map.Entry<String, String> e : conf.get(JobOptions.KAFKA_PROPERTIES).entrySet()) {
+            p.setProperty(e.getKey(), e.getValue());
+        }
+        return p;
+    }
+
+    static OffsetsInitializer startingOffsets(JobOptions.StartingOffsets where) {
+        return switch (where) {
+            case EARLIEST -> OffsetsInitializer.earliest();
+            case LATEST -> OffsetsInitializer.latest();
+            case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+        };
+    }
+
+    /** The cross-checked essentials of a job configuration. */
+    record JobPlan(String bootstrap, List<String> inputTopics, String inputPattern, String model,
+            List<LabelSet> labelSets, int parallelism, java.time.Duration checkpointInterval) {
+
+        static JobPlan of(Configuration conf) {
+            String bootstrap = conf.get(JobOptions.BOOTSTRAP_SERVERS);
+            if (bootstrap == null || bootstrap.isBlank()) {
+                throw new IllegalArgumentException("no Kafka bootstrap servers: set --bootstrap or "
+                        + JobOptions.BOOTSTRAP_SERVERS.key());
+            }
+            List<String> topics = conf.get(JobOptions.INPUT_TOPICS);
+            String pattern = conf.get(JobOptions.INPUT_PATTERN);
+            boolean hasTopics = topics != null && !topics.isEmpty();
+            if (hasTopics == (pattern != null)) {
+                throw new IllegalArgumentException("set exactly one of --input-topic (" + JobOptions.INPUT_TOPICS.key()
+                        + ") and --input-pattern (" + JobOptions.INPUT_PATTERN.key() + "), got "
+                        + (hasTopics ? "both" : "neither"));
+            }
+            if (pattern != null) {
+                Pattern.compile(pattern);
+            }
+            String model = conf.get(JobOptions.MODEL);
+            if (model == null || model.isBlank()) {
+                throw new IllegalArgumentException("no model: set --model or " + JobOptions.MODEL.key());
+            }
+            String file = conf.get(JobOptions.LABEL_SETS_FILE);
+            List<LabelSet> sets = file == null ? List.of() : LabelSetFile.read(Path.of(file));
+            String def = conf.get(JobOptions.DEFAULT_LABEL_SET);
+            if (def != null && sets.stream().noneMatch(s -> s.id().equals(def)) && conf.get(JobOptions.LABEL_SET_TOPIC) == null) {
+                throw new IllegalArgumentException("default label set '" + def + "' is not in "
+                        + (file == null ? "any label-set file" : file) + " and there is no label-set topic");
+            }
+            int parallelism = conf.get(JobOptions.PARALLELISM);
+            if (parallelism < 1) {
+                throw new IllegalArgumentException(JobOptions.PARALLELISM.key() + " must be >= 1, got " + parallelism);
+            }
+            if (conf.get(JobOptions.MAX_BATCH_SIZE) < 1) {
+                throw new IllegalArgumentException(JobOptions.MAX_BATCH_SIZE.key() + " must be >= 1, got "
+                        + conf.get(JobOptions.MAX_BATCH_SIZE));
+            }
+            if (conf.get(JobOptions.ASYNC_CAPACITY) < 1) {
+                throw new IllegalArgumentException(JobOptions.ASYNC_CAPACITY.key() + " must be >= 1, got "
+                        + conf.get(JobOptions.ASYNC_CAPACITY));
+            }
+            if (conf.get(JobOptions.ASYNC_RETRIES) < 0) {
+                throw new IllegalArgumentException(JobOptions.ASYNC_RETRIES.key() + " must be >= 0, got "
+                        + conf.get(JobOptions.ASYNC_RETRIES));
+            }
+            return new JobPlan(bootstrap, hasTopics ? topics : List.of(), pattern, model, sets, parallelism,
+                    conf.get(JobOptions.CHECKPOINT_INTERVAL));
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.siglipstream.stream.model;
+
+import java.io.Serializable;
+
+/**
+ * Everything that decides which model session a subtask shares: the model, where it runs, and
+ * the batching and preprocessing settings of that session's batcher. Equal specs share one
+ * session per JVM.
+ *
+ * @param model model folder or Hub id
+ * @param provider cpu, cuda or tensorrt
+ * @param deviceId GPU index; -1 on CPU
+ * @param variant fp32, fp16 or quantized
+ * @param intraOpThreads ONNX Runtime intra-op threads; 0 lets it choose
+ * @param allowCpuFallback run on CPU when the GPU provider cannot load
+ * @param maxBatchSize batch flush size
+ * @param maxBatchDelayMs batch flush delay in milliseconds
+ * @param bucketing pad batches to powers of two
+ * @param preprocessThreads size of the per-JVM preprocessing pool
+ */
+public record ModelSpec(
+        String model,
+        String provider,
+        int deviceId,
+        String variant,
+        int intraOpThreads,
+        boolean allowCpuFallback,
+        int maxBatchSize,
+        long maxBatchDelayMs,
+        boolean bucketing,
+        int preprocessThreads) implements Serializable {
+
+    /** The same spec on another device (the subtask's GPU). */
+    public ModelSpec onDevice(String provider, int deviceId) {
+        return new ModelSpec(model, provider, deviceId, variant, intraOpThreads, allowCpuFallback,
+                maxBatchSize, maxBatchDelayMs, bucketing, preprocessThreads);
+    }
+}

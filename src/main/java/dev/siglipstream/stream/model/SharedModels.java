@@ -1,0 +1,251 @@
+package dev.siglipstream.stream.model;
+
+import dev.siglipstream.stream.batching.MicroBatcher;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The per-JVM registry of model sessions: one {@link EmbeddingModel}, one micro-batcher and one
+ * preprocessing pool per (model, device, settings), shared by every subtask in the task manager and
+ * reference-counted. Subtasks {@link #acquire} in {@code open()} and close their {@link Handle} in
+ * {@code close()}; the last close frees the session.
+ */
+public final class SharedModels {
+    private static final Logger LOG = LoggerFactory.getLogger(SharedModels.class);
+    private static final Map<String, Entry> ENTRIES = new HashMap<>();
+    /** Texts per text-tower call; bounds memory for large label sets (e.g. 2,000 labels). */
+    static final int TEXT_CHUNK = 128;
+    private static final int TEXT_CACHE_ENTRIES = 256;
+
+    private SharedModels() {}
+
+    /** Opens (or joins) the session for {@code spec}; the caller closes the handle exactly once. */
+    public static Handle acquire(ModelSpec spec, ModelLoader loader) throws Exception {
+        String key = loader.getClass().getName() + "|" + spec;
+        Entry entry;
+        synchronized (ENTRIES) {
+            entry = ENTRIES.get(key);
+            if (entry == null) {
+                entry = new Entry(key, spec, loader);
+                ENTRIES.put(key, entry);
+            }
+            entry.refs++;
+        }
+        try {
+            entry.ensureOpen();
+        } catch (Exception e) {
+            release(entry);
+            throw e;
+        }
+        return new Handle(entry);
+    }
+
+    /** Number of live sessions in this JVM (for tests). */
+    public static int openSessions() {
+        synchronized (ENTRIES) {
+            return ENTRIES.size();
+        }
+    }
+
+    private static void release(Entry entry) {
+        boolean last;
+        synchronized (ENTRIES) {
+            last = --entry.refs == 0;
+            if (last) {
+                ENTRIES.remove(entry.key);
+            }
+        }
+        if (last) {
+            entry.shutdown();
+        }
+    }
+
+    /** One batched image embedding: the vector and the batch it ran in. */
+    public record ImageResult(float[] embedding, int batchSize, long batchNanos) {}
+
+    /** A subtask's reference to a shared session; close once to release it. */
+    public static final class Handle implements AutoCloseable {
+        private final Entry entry;
+        private boolean closed;
+
+        private Handle(Entry entry) {
+            this.entry = entry;
+        }
+
+        public EmbeddingModel model() {
+            return entry.model;
+        }
+
+        /** The bounded per-JVM pool for fetching and preprocessing (never the Flink task thread). */
+        public ExecutorService preprocessPool() {
+            return entry.pool;
+        }
+
+        /** Queues one preprocessed image (3·H·W floats) for the next batch. */
+        public CompletableFuture<ImageResult> embed(float[] pixels) {
+            return entry.batcher.submit(pixels);
+        }
+
+        /** Images waiting for a batch. */
+        public int queueDepth() {
+            return entry.batcher.queueDepth();
+        }
+
+        public long loadTimeMs() {
+            return entry.loadTimeMs;
+        }
+
+        /**
+         * The text embeddings of a label set's hypotheses, computed once per cache key (label-set id
+         * and version) on the preprocessing pool, in chunks of {@value #TEXT_CHUNK}.
+         */
+        public CompletableFuture<float[][]> textEmbeddings(String cacheKey, List<String> hypotheses) {
+            return entry.textEmbeddings(cacheKey, hypotheses);
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                release(entry);
+            }
+        }
+    }
+
+    private static final class Entry {
+        final String key;
+        final ModelSpec spec;
+        final ModelLoader loader;
+        int refs;
+        volatile EmbeddingModel model;
+        volatile MicroBatcher<float[], ImageResult> batcher;
+        volatile ExecutorService pool;
+        volatile long loadTimeMs;
+        private final Map<String, CompletableFuture<float[][]>> texts =
+                new LinkedHashMap<>(16, 0.75f, true) {
+                    @Override
+                    protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<float[][]>> eldest) {
+                        return size() > TEXT_CACHE_ENTRIES;
+                    }
+                };
+
+        Entry(String key, ModelSpec spec, ModelLoader loader) {
+            this.key = key;
+            this.spec = spec;
+            this.loader = loader;
+        }
+
+        synchronized void ensureOpen() throws Exception {
+            if (model != null) {
+                return;
+            }
+            long start = System.nanoTime();
+            EmbeddingModel m = loader.load(spec);
+            loadTimeMs = (System.nanoTime() - start) / 1_000_000;
+            LOG.info("Loaded model {} on {} (device {}) in {} ms", m.modelId(), m.provider(), spec.deviceId(), loadTimeMs);
+            AtomicInteger n = new AtomicInteger();
+            pool = Executors.newFixedThreadPool(spec.preprocessThreads(), r -> {
+                Thread t = new Thread(r, "siglip-preprocess-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            batcher = MicroBatcher.<float[], ImageResult>builder()
+                    .maxBatchSize(spec.maxBatchSize())
+                    .maxDelay(Duration.ofMillis(spec.maxBatchDelayMs()))
+                    .bucketing(spec.bucketing())
+                    .threadName("siglip-inference")
+                    .batchFunction(this::runBatch)
+                    .build();
+            model = m;
+        }
+
+        private List<ImageResult> runBatch(List<float[]> items, int padded) {
+            long start = System.nanoTime();
+            int per = items.get(0).length;
+            // Zeroed padding rows keep the batch at a bucketed size; their outputs are dropped below.
+            FloatBuffer buf = ByteBuffer.allocateDirect(padded * per * Float.BYTES).order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
+            for (float[] item : items) {
+                buf.put(item);
+            }
+            buf.rewind();
+            float[][] out = model.imageEmbeddings(buf, padded);
+            long nanos = System.nanoTime() - start;
+            List<ImageResult> results = new ArrayList<>(items.size());
+            for (int i = 0; i < items.size(); i++) {
+                results.add(new ImageResult(out[i], items.size(), nanos));
+            }
+            return results;
+        }
+
+        CompletableFuture<float[][]> textEmbeddings(String cacheKey, List<String> hypotheses) {
+            CompletableFuture<float[][]> f;
+            boolean created = false;
+            synchronized (texts) {
+                f = texts.get(cacheKey);
+                if (f == null) {
+                    f = new CompletableFuture<>();
+                    texts.put(cacheKey, f);
+                    created = true;
+                }
+            }
+            if (created) {
+                CompletableFuture<float[][]> target = f;
+                try {
+                    pool.execute(() -> {
+                        try {
+                            target.complete(encodeChunked(hypotheses));
+                        } catch (Throwable t) {
+                            synchronized (texts) {
+                                texts.remove(cacheKey, target);
+                            }
+                            target.completeExceptionally(t);
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    synchronized (texts) {
+                        texts.remove(cacheKey, target);
+                    }
+                    target.completeExceptionally(e);
+                }
+            }
+            return f;
+        }
+
+        private float[][] encodeChunked(List<String> hypotheses) {
+            float[][] all = new float[hypotheses.size()][];
+            for (int from = 0; from < hypotheses.size(); from += TEXT_CHUNK) {
+                int to = Math.min(hypotheses.size(), from + TEXT_CHUNK);
+                float[][] part = model.textEmbeddings(hypotheses.subList(from, to));
+                System.arraycopy(part, 0, all, from, part.length);
+            }
+            return all;
+        }
+
+        void shutdown() {
+            if (batcher != null) {
+                batcher.close();
+            }
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+            if (model != null) {
+                model.close();
+                LOG.info("Closed model {}", spec.model());
+            }
+        }
+    }
+}

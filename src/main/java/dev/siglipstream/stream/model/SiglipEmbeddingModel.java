@@ -1,0 +1,86 @@
+package dev.siglipstream.stream.model;
+
+import dev.siglipstream.events.DeadLetterReason;
+import dev.siglipstream.siglip.image.ImageDecodeException;
+import dev.siglipstream.siglip.onnx.ExecutionProvider;
+import dev.siglipstream.siglip.onnx.SiglipModel;
+import dev.siglipstream.siglip.pipeline.Scoring;
+import java.nio.FloatBuffer;
+import java.util.List;
+
+/**
+ * The library's {@link SiglipModel} as the job's {@link EmbeddingModel}. Owns the model: closing
+ * this closes it.
+ */
+public final class SiglipEmbeddingModel implements EmbeddingModel {
+    private final SiglipModel model;
+    private final String modelId;
+    private final ExecutionProvider requested;
+
+    public SiglipEmbeddingModel(SiglipModel model, String modelId, ExecutionProvider requested) {
+        this.model = model;
+        this.modelId = modelId;
+        this.requested = requested;
+    }
+
+    @Override
+    public String modelId() {
+        return modelId;
+    }
+
+    @Override
+    public int imageHeight() {
+        return model.imageProcessor().height();
+    }
+
+    @Override
+    public int imageWidth() {
+        return model.imageProcessor().width();
+    }
+
+    @Override
+    public int embeddingDim() {
+        return model.embeddingDim();
+    }
+
+    @Override
+    public void preprocess(byte[] encoded, FloatBuffer dst) throws ImageRejectedException {
+        try {
+            model.imageProcessor().preprocess(encoded, dst);
+        } catch (ImageDecodeException e) {
+            DeadLetterReason reason = e.reason() == ImageDecodeException.Reason.TOO_LARGE
+                    ? DeadLetterReason.IMAGE_TOO_LARGE : DeadLetterReason.UNDECODABLE_IMAGE;
+            throw new ImageRejectedException(reason, e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public float[][] imageEmbeddings(FloatBuffer pixelValues, int count) {
+        return model.imageEmbeddings(pixelValues, count);
+    }
+
+    @Override
+    public float[][] textEmbeddings(List<String> texts) {
+        return model.textEmbeddings(texts);
+    }
+
+    @Override
+    public float[][] probabilities(float[][] imageEmbeds, float[][] textEmbeds) {
+        return Scoring.probabilities(imageEmbeds, textEmbeds, model.logitScale(), model.logitBias());
+    }
+
+    @Override
+    public String provider() {
+        return model.provider().name();
+    }
+
+    @Override
+    public boolean cpuFallback() {
+        return requested.isGpu() && model.provider() == ExecutionProvider.CPU;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

@@ -1,0 +1,139 @@
+package dev.siglipstream.stream.operator;
+
+import dev.siglipstream.events.DeadLetterReason;
+import dev.siglipstream.events.ImageEvent;
+import dev.siglipstream.events.LabelSetUpdate;
+import dev.siglipstream.stream.labels.LabelSet;
+import dev.siglipstream.stream.labels.LabelSetResolution;
+import dev.siglipstream.stream.metrics.JobMetrics;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deserialises image events and resolves each one's label set from broadcast state (fed by the
+ * control topic, on top of the static YAML sets). Events that cannot be read or resolved go to
+ * {@link #DEAD_LETTERS} with a reason; the live sets are checkpointed with the broadcast state.
+ */
+public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, LabelSetUpdate, ResolvedEvent> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(LabelSetResolver.class);
+
+    /** The live label sets, by id. */
+    public static final MapStateDescriptor<String, LabelSet> STATE =
+            new MapStateDescriptor<>("label-sets", Types.STRING, TypeInformation.of(LabelSet.class));
+
+    /** Dead letters from deserialisation and resolution. */
+    public static final OutputTag<Output> DEAD_LETTERS = new OutputTag<>("dead-letters", TypeInformation.of(Output.class));
+
+    private final LabelSetResolution resolution;
+    private final Codecs codecs;
+    private transient JobMetrics metrics;
+    private transient Map<String, Long> versions;
+
+    public LabelSetResolver(LabelSetResolution resolution, Codecs codecs) {
+        this.resolution = resolution;
+        this.codecs = codecs;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        versions = new ConcurrentHashMap<>();
+        resolution.staticSets().forEach((id, s) -> versions.put(id, s.version()));
+        metrics = new JobMetrics(getRuntimeContext().getMetricGroup());
+        metrics.labelSetVersions(versions);
+    }
+
+    @Override
+    public void processElement(RawRecord raw, ReadOnlyContext ctx, Collector<ResolvedEvent> out) throws Exception {
+        ReadOnlyBroadcastState<String, LabelSet> state = ctx.getBroadcastState(STATE);
+        resolve(raw, new LabelSetResolution.Store() {
+            @Override
+            public LabelSet get(String id) throws Exception {
+                return state.get(id);
+            }
+
+            @Override
+            public void put(String id, LabelSet set) {
+                throw new UnsupportedOperationException("read-only");
+            }
+        }, out::collect, dl -> ctx.output(DEAD_LETTERS, dl));
+    }
+
+    /** The element-side logic, shared with the static (no control topic) variant. */
+    void resolve(RawRecord raw, LabelSetResolution.Store store, java.util.function.Consumer<ResolvedEvent> out,
+            java.util.function.Consumer<Output> deadLetters) throws Exception {
+        metrics.eventsIn();
+        String keyId = raw.key() == null ? null : new String(raw.key(), java.nio.charset.StandardCharsets.UTF_8);
+        ImageEvent event;
+        try {
+            if (raw.value() == null) {
+                throw new IllegalArgumentException("the record has no value");
+            }
+            event = codecs.images().decode(raw.value());
+        } catch (Exception e) {
+            deadLetters.accept(dead(keyId, raw, DeadLetterReason.MALFORMED_EVENT,
+                    "not an Avro ImageEvent: " + e.getMessage(), "deserialize"));
+            return;
+        }
+        boolean hasImage = event.getImage() != null;
+        boolean hasUri = event.getImageUri() != null;
+        if (hasImage == hasUri) {
+            deadLetters.accept(dead(event.getId(), raw, DeadLetterReason.MALFORMED_EVENT,
+                    "exactly one of image and imageUri must be set, got " + (hasImage ? "both" : "neither"), "deserialize"));
+            return;
+        }
+        LabelSetResolution.Result r = resolution.resolve(event.getLabelSetId(), event.getLabels(), store);
+        if (!r.ok()) {
+            deadLetters.accept(dead(event.getId(), raw, r.reason(), r.message(), "resolve"));
+            return;
+        }
+        byte[] image = null;
+        if (hasImage) {
+            java.nio.ByteBuffer b = event.getImage().duplicate();
+            image = new byte[b.remaining()];
+            b.get(image);
+        }
+        out.accept(new ResolvedEvent(event.getId(), raw.topic(), raw.value(), image, event.getImageUri(), r.set(),
+                event.getMetadata(), event.getEventTime().toEpochMilli()));
+    }
+
+    private Output dead(String id, RawRecord raw, DeadLetterReason reason, String message, String stage) {
+        metrics.deadLettered(reason);
+        return codecs.deadLetter(id, raw.value(), reason, message, stage, raw.topic());
+    }
+
+    @Override
+    public void processBroadcastElement(LabelSetUpdate update, Context ctx, Collector<ResolvedEvent> out)
+            throws Exception {
+        BroadcastState<String, LabelSet> state = ctx.getBroadcastState(STATE);
+        LabelSet applied = resolution.apply(update, new LabelSetResolution.Store() {
+            @Override
+            public LabelSet get(String id) throws Exception {
+                return state.get(id);
+            }
+
+            @Override
+            public void put(String id, LabelSet set) throws Exception {
+                state.put(id, set);
+            }
+        });
+        if (applied == null) {
+            LOG.info("Ignored label-set update {} version {} (not newer, or invalid template)",
+                    update.getId(), update.getVersion());
+        } else {
+            versions.put(applied.id(), applied.deleted() ? -applied.version() : applied.version());
+            LOG.info("Label set {} is now version {}{}", applied.id(), applied.version(), applied.deleted() ? " (deleted)" : "");
+        }
+    }
+}

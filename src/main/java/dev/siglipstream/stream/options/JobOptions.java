@@ -1,0 +1,173 @@
+package dev.siglipstream.stream.options;
+
+import static org.apache.flink.configuration.ConfigOptions.key;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import dev.siglipstream.stream.serde.WireFormat;
+import org.apache.flink.configuration.ConfigOption;
+
+/**
+ * Every setting of the streaming job, as typed Flink options with dotted keys. They come from a
+ * YAML job file ({@code --config job.yaml}, nested or dotted keys) with command-line overrides on
+ * top; see {@link JobArguments}.
+ *
+ * <pre>{@code
+ * siglip:
+ *   kafka:
+ *     bootstrap-servers: broker:9092
+ *     input-topics: [images]
+ *     output-topic: image-labels
+ *   model:
+ *     name: Xenova/siglip-base-patch16-224
+ *     provider: cuda
+ * }</pre>
+ */
+public final class JobOptions {
+    private JobOptions() {}
+
+    /** Where records start when the group has no committed offset (or always, for EARLIEST/LATEST). */
+    public enum StartingOffsets { EARLIEST, LATEST, COMMITTED }
+
+    /** Kafka sink delivery guarantee. */
+    public enum Guarantee { EXACTLY_ONCE, AT_LEAST_ONCE }
+
+    /** Whether scored events keep input order. */
+    public enum AsyncMode { ORDERED, UNORDERED }
+
+
+    // ---- Kafka ----
+    public static final ConfigOption<String> BOOTSTRAP_SERVERS = key("siglip.kafka.bootstrap-servers")
+            .stringType().noDefaultValue()
+            .withDescription("Kafka bootstrap servers, host:port[,host:port].");
+    public static final ConfigOption<List<String>> INPUT_TOPICS = key("siglip.kafka.input-topics")
+            .stringType().asList().noDefaultValue()
+            .withDescription("Topics of Avro ImageEvents to score (record key = event id). Exclusive with input-pattern.");
+    public static final ConfigOption<String> INPUT_PATTERN = key("siglip.kafka.input-pattern")
+            .stringType().noDefaultValue()
+            .withDescription("Java regex of input topics, instead of input-topics.");
+    public static final ConfigOption<String> OUTPUT_TOPIC = key("siglip.kafka.output-topic")
+            .stringType().defaultValue("image-labels")
+            .withDescription("Topic of LabelScoreEvents for label sets without their own output topic.");
+    public static final ConfigOption<String> DEAD_LETTER_TOPIC = key("siglip.kafka.dead-letter-topic")
+            .stringType().defaultValue("image-dead-letters")
+            .withDescription("Topic of DeadLetters: every input that could not be scored, with a reason.");
+    public static final ConfigOption<String> LABEL_SET_TOPIC = key("siglip.kafka.label-set-topic")
+            .stringType().noDefaultValue()
+            .withDescription("Compacted control topic of LabelSetUpdates (key = label-set id), read from the start. Optional.");
+    public static final ConfigOption<String> GROUP_ID = key("siglip.kafka.group-id")
+            .stringType().defaultValue("siglip-stream")
+            .withDescription("Consumer group id (offsets are committed on checkpoints).");
+    public static final ConfigOption<StartingOffsets> STARTING_OFFSETS = key("siglip.kafka.starting-offsets")
+            .enumType(StartingOffsets.class).defaultValue(StartingOffsets.COMMITTED)
+            .withDescription("earliest, latest, or committed (the group's offsets; earliest where there are none).");
+    public static final ConfigOption<Map<String, String>> KAFKA_PROPERTIES = key("siglip.kafka.properties")
+            .mapType().defaultValue(Map.of())
+            .withDescription("Kafka client properties passed to the source and the sink as they are "
+                    + "(TLS, SASL, ...), e.g. siglip.kafka.properties.security.protocol: SASL_SSL.");
+    public static final ConfigOption<Guarantee> DELIVERY_GUARANTEE = key("siglip.kafka.delivery-guarantee")
+            .enumType(Guarantee.class).defaultValue(Guarantee.EXACTLY_ONCE)
+            .withDescription("exactly-once (transactions committed on checkpoints; read with read_committed) or at-least-once.");
+    public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = key("siglip.kafka.transactional-id-prefix")
+            .stringType().defaultValue("siglip-stream")
+            .withDescription("Prefix of the sink's transactional ids; unique per job on a cluster.");
+    public static final ConfigOption<Duration> TRANSACTION_TIMEOUT = key("siglip.kafka.transaction-timeout")
+            .durationType().defaultValue(Duration.ofMinutes(15))
+            .withDescription("transaction.timeout.ms of the exactly-once sink: longer than the longest checkpoint plus restart, "
+                    + "at most the broker's transaction.max.timeout.ms.");
+    public static final ConfigOption<WireFormat> WIRE_FORMAT = key("siglip.kafka.wire-format")
+            .enumType(WireFormat.class).defaultValue(WireFormat.PLAIN)
+            .withDescription("plain Avro binary, or confluent (magic byte + 4-byte schema id) framing.");
+    public static final ConfigOption<Integer> SCHEMA_ID = key("siglip.kafka.schema-id")
+            .intType().defaultValue(0)
+            .withDescription("Schema id written in the Confluent header of the job's output records.");
+
+    // ---- Label sets and scoring ----
+    public static final ConfigOption<String> LABEL_SETS_FILE = key("siglip.label-sets.file")
+            .stringType().noDefaultValue()
+            .withDescription("YAML file of the initial label sets (a 'label-sets:' list).");
+    public static final ConfigOption<String> DEFAULT_LABEL_SET = key("siglip.label-sets.default-id")
+            .stringType().noDefaultValue()
+            .withDescription("Label set for events that name none; default: the first set in the file.");
+    public static final ConfigOption<Float> DEFAULT_THRESHOLD = key("siglip.scoring.default-threshold")
+            .floatType().defaultValue(0.5f)
+            .withDescription("Score at or above which a label is 'matched', for sets without their own threshold.");
+    public static final ConfigOption<Boolean> EMIT_EMBEDDING = key("siglip.scoring.emit-embedding")
+            .booleanType().defaultValue(false)
+            .withDescription("Copy the image embedding onto every scored event.");
+
+    // ---- Model ----
+    public static final ConfigOption<String> MODEL = key("siglip.model.name")
+            .stringType().noDefaultValue()
+            .withDescription("Model folder (with onnx/ and the tokenizer) or Hugging Face Hub repo id.");
+    public static final ConfigOption<String> PROVIDER = key("siglip.model.provider")
+            .stringType().defaultValue("cpu")
+            .withDescription("cpu, cuda or tensorrt. GPU providers take the device from Flink's external resource 'gpu'.");
+    public static final ConfigOption<Integer> DEVICE_ID = key("siglip.model.device-id")
+            .intType().defaultValue(-1)
+            .withDescription("GPU index to use when Flink has no 'gpu' external resource; -1 = GPU 0 or the resource's.");
+    public static final ConfigOption<String> VARIANT = key("siglip.model.variant")
+            .stringType().defaultValue("fp32")
+            .withDescription("Weight variant: fp32, fp16 or quantized.");
+    public static final ConfigOption<Integer> INTRA_OP_THREADS = key("siglip.model.intra-op-threads")
+            .intType().defaultValue(0)
+            .withDescription("ONNX Runtime intra-op threads per session; 0 lets ONNX Runtime choose.");
+    public static final ConfigOption<Boolean> ALLOW_CPU_FALLBACK = key("siglip.model.allow-cpu-fallback")
+            .booleanType().defaultValue(false)
+            .withDescription("Run on CPU (with a warning and the cpuFallback gauge) when the GPU provider cannot load.");
+
+    // ---- Batching and async ----
+    public static final ConfigOption<Integer> MAX_BATCH_SIZE = key("siglip.batch.max-size")
+            .intType().defaultValue(32)
+            .withDescription("A batch is run when it has this many images ...");
+    public static final ConfigOption<Duration> MAX_BATCH_DELAY = key("siglip.batch.max-delay")
+            .durationType().defaultValue(Duration.ofMillis(10))
+            .withDescription("... or when its first image has waited this long.");
+    public static final ConfigOption<Boolean> BATCH_BUCKETING = key("siglip.batch.bucketing")
+            .booleanType().defaultValue(false)
+            .withDescription("Pad batches to powers of two so GPU providers do not re-plan for every size.");
+    public static final ConfigOption<AsyncMode> ASYNC_MODE = key("siglip.async.mode")
+            .enumType(AsyncMode.class).defaultValue(AsyncMode.ORDERED)
+            .withDescription("ordered keeps input order per subtask; unordered emits as soon as scored.");
+    public static final ConfigOption<Integer> ASYNC_CAPACITY = key("siglip.async.capacity")
+            .intType().defaultValue(128)
+            .withDescription("In-flight images per subtask; the back-pressure bound.");
+    public static final ConfigOption<Duration> ASYNC_TIMEOUT = key("siglip.async.timeout")
+            .durationType().defaultValue(Duration.ofSeconds(60))
+            .withDescription("An image not scored within this time (retries included) becomes a TIMEOUT dead letter.");
+    public static final ConfigOption<Integer> ASYNC_RETRIES = key("siglip.async.retries")
+            .intType().defaultValue(2)
+            .withDescription("Extra attempts after an inference failure before the INFERENCE_FAILED dead letter.");
+    public static final ConfigOption<Duration> ASYNC_RETRY_DELAY = key("siglip.async.retry-delay")
+            .durationType().defaultValue(Duration.ofMillis(200))
+            .withDescription("Delay between inference attempts.");
+
+    // ---- Images ----
+    public static final ConfigOption<Integer> PREPROCESS_THREADS = key("siglip.preprocess.threads")
+            .intType().defaultValue(Math.max(1, Runtime.getRuntime().availableProcessors() / 2))
+            .withDescription("Threads of the per-JVM pool that fetches, decodes and resizes images.");
+    public static final ConfigOption<Long> MAX_IMAGE_PIXELS = key("siglip.image.max-pixels")
+            .longType().defaultValue(40_000_000L)
+            .withDescription("Images with more pixels (width x height, read from the header) become IMAGE_TOO_LARGE.");
+    public static final ConfigOption<Integer> MAX_IMAGE_BYTES = key("siglip.image.max-bytes")
+            .intType().defaultValue(20 * 1024 * 1024)
+            .withDescription("Encoded images (inline or fetched) larger than this become IMAGE_TOO_LARGE / TOO_LARGE.");
+    public static final ConfigOption<List<String>> URI_ALLOWLIST = key("siglip.fetch.allowlist")
+            .stringType().asList().defaultValues()
+            .withDescription("URI prefixes images may be fetched from (e.g. https://images.example.com/, file:/data/); empty = no fetching.");
+    public static final ConfigOption<Duration> FETCH_TIMEOUT = key("siglip.fetch.timeout")
+            .durationType().defaultValue(Duration.ofSeconds(10))
+            .withDescription("Connect plus read timeout of one image fetch.");
+
+    // ---- Job ----
+    public static final ConfigOption<Integer> PARALLELISM = key("siglip.job.parallelism")
+            .intType().defaultValue(1)
+            .withDescription("Parallelism of the job's operators.");
+    public static final ConfigOption<Duration> CHECKPOINT_INTERVAL = key("siglip.job.checkpoint-interval")
+            .durationType().defaultValue(Duration.ofSeconds(10))
+            .withDescription("Checkpoint interval; exactly-once output becomes visible at each checkpoint.");
+    public static final ConfigOption<String> JOB_NAME = key("siglip.job.name")
+            .stringType().defaultValue("siglip-stream")
+            .withDescription("Flink job name.");
+}

@@ -1,0 +1,112 @@
+package dev.siglipstream.stream.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.siglipstream.events.DeadLetter;
+import dev.siglipstream.events.DeadLetterReason;
+import dev.siglipstream.events.ImageEvent;
+import dev.siglipstream.events.LabelSetUpdate;
+import dev.siglipstream.stream.labels.LabelSet;
+import dev.siglipstream.stream.labels.LabelSetResolution;
+import dev.siglipstream.stream.serde.AvroCodec;
+import dev.siglipstream.stream.serde.WireFormat;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.Test;
+
+/** The resolver as Flink runs it: broadcast state, side output of dead letters, snapshot and restore. */
+class LabelSetResolverTest {
+    private static final Codecs CODECS = new Codecs(WireFormat.PLAIN, 0, "dead");
+    private static final AvroCodec<ImageEvent> IMAGES = AvroCodec.plain(ImageEvent.class);
+
+    private static LabelSetResolver resolver() {
+        return new LabelSetResolver(new LabelSetResolution(
+                List.of(new LabelSet("animals", 1, List.of("cat", "dog"), null, null, null, "animal-topic", false)), null),
+                CODECS);
+    }
+
+    private static RawRecord event(String id, String set) {
+        ImageEvent e = ImageEvent.newBuilder().setId(id).setImage(ByteBuffer.wrap(new byte[] {1, 2, 3}))
+                .setLabelSetId(set).setMetadata(Map.of("k", "v")).setEventTime(Instant.ofEpochMilli(42)).build();
+        return new RawRecord("images", id.getBytes(StandardCharsets.UTF_8), IMAGES.encode(e));
+    }
+
+    private static LabelSetUpdate update(String id, long version, List<String> labels, boolean deleted) {
+        return LabelSetUpdate.newBuilder().setId(id).setVersion(version).setLabels(labels).setDeleted(deleted).build();
+    }
+
+    private static List<ResolvedEvent> resolved(BroadcastOperatorTestHarness<RawRecord, LabelSetUpdate, ResolvedEvent> h) {
+        return h.extractOutputValues();
+    }
+
+    private static List<DeadLetter> dead(BroadcastOperatorTestHarness<RawRecord, LabelSetUpdate, ResolvedEvent> h)
+            throws Exception {
+        List<DeadLetter> out = new java.util.ArrayList<>();
+        for (StreamRecord<Output> r : h.getSideOutput(LabelSetResolver.DEAD_LETTERS)) {
+            assertThat(r.getValue().topic()).isEqualTo("dead");
+            out.add(CODECS.deadLetters().decode(r.getValue().value()));
+        }
+        return out;
+    }
+
+    @Test
+    void resolvesStaticSetsAndAppliesUpdatesAndDeletions() throws Exception {
+        try (var h = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(resolver(), LabelSetResolver.STATE)) {
+            h.processElement(event("e1", "animals"), 1);
+            h.processBroadcastElement(update("animals", 2, List.of("cat", "dog", "bird"), false), 2);
+            h.processElement(event("e2", null), 3);
+            h.processBroadcastElement(update("animals", 1, List.of("stale"), false), 4); // ignored: not newer
+            h.processElement(event("e3", "animals"), 5);
+            h.processBroadcastElement(update("animals", 3, List.of(), true), 6);
+            h.processElement(event("e4", "animals"), 7);
+            h.processElement(new RawRecord("images", "e5".getBytes(StandardCharsets.UTF_8), new byte[] {9, 9, 9}), 8);
+
+            List<ResolvedEvent> out = resolved(h);
+            assertThat(out).extracting(ResolvedEvent::eventId).containsExactly("e1", "e2", "e3");
+            assertThat(out.get(0).labelSet().version()).isEqualTo(1);
+            assertThat(out.get(1).labelSet().labels()).containsExactly("cat", "dog", "bird");
+            assertThat(out.get(2).labelSet().version()).isEqualTo(2);
+            assertThat(out.get(0).image()).containsExactly(1, 2, 3);
+            assertThat(out.get(0).metadata()).containsEntry("k", "v");
+            assertThat(out.get(0).eventTime()).isEqualTo(42);
+
+            List<DeadLetter> dead = dead(h);
+            assertThat(dead).extracting(DeadLetter::getEventId).containsExactly("e4", "e5");
+            assertThat(dead).extracting(DeadLetter::getReason)
+                    .containsExactly(DeadLetterReason.UNKNOWN_LABEL_SET, DeadLetterReason.MALFORMED_EVENT);
+            assertThat(dead.get(1).getOriginal()).isEqualTo(ByteBuffer.wrap(new byte[] {9, 9, 9}));
+            assertThat(dead.get(1).getStage()).isEqualTo("deserialize");
+        }
+    }
+
+    @Test
+    void liveSetsSurviveSnapshotAndRestore() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(resolver(), LabelSetResolver.STATE)) {
+            h.processBroadcastElement(update("animals", 5, List.of("horse"), false), 1);
+            h.processBroadcastElement(update("extra", 1, List.of("tree"), false), 2);
+            snapshot = h.snapshot(1, 3);
+        }
+        try (var restored = new BroadcastOperatorTestHarness<>(
+                new CoBroadcastWithNonKeyedOperator<>(resolver(), List.of(LabelSetResolver.STATE)), 1, 1, 0)) {
+            restored.setup();
+            restored.initializeState(snapshot);
+            restored.open();
+            restored.processElement(event("a", "animals"), 4);
+            restored.processElement(event("b", "extra"), 5);
+            List<ResolvedEvent> out = resolved(restored);
+            assertThat(out).hasSize(2);
+            assertThat(out.get(0).labelSet().version()).isEqualTo(5);
+            assertThat(out.get(0).labelSet().labels()).containsExactly("horse");
+            assertThat(out.get(1).labelSet().labels()).containsExactly("tree");
+        }
+    }
+}
