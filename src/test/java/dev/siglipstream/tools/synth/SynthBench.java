@@ -56,8 +56,9 @@ final class SynthBench {
                 OrtSession int8 = open(env, onnx.resolve("vision_model_quantized.onnx"), threads,
                         OrtSession.SessionOptions.OptLevel.ALL_OPT)) {
             for (int batch : new int[] {1, 8}) {
-                System.out.printf("vision fp32 batch %d: %.2f images/s%n", batch, throughput(env, fp32, pixels, batch, runs));
-                System.out.printf("vision int8 batch %d: %.2f images/s%n", batch, throughput(env, int8, pixels, batch, runs));
+                double[] rates = interleaved(env, List.of(fp32, int8), pixels, batch, runs);
+                System.out.printf("vision batch %d: fp32 %.2f images/s, int8 %.2f images/s (int8/fp32 %.2fx)%n", batch,
+                        rates[0], rates[1], rates[1] / rates[0]);
             }
             float[][] reference = pooled(env, fp32, pixels, n);
             float[][] quantized = pooled(env, int8, pixels, n);
@@ -150,6 +151,37 @@ final class SynthBench {
                     .map(x -> String.format("%.2f", x)).toList());
             return sorted[sorted.length / 2];
         }
+    }
+
+    /**
+     * Medians of images/s per session, the sessions' timed calls alternating (A B A B ...) so that load
+     * from other processes on the machine falls on both alike.
+     */
+    private static double[] interleaved(OrtEnvironment env, List<OrtSession> sessions, float[] pixels, int batch, int runs)
+            throws OrtException {
+        int size = 224 * 224 * 3;
+        float[] in = new float[batch * size];
+        for (int b = 0; b < batch; b++) System.arraycopy(pixels, (b % (pixels.length / size)) * size, in, b * size, size);
+        double[][] rates = new double[sessions.size()][runs];
+        try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(in), new long[] {batch, 3, 224, 224})) {
+            for (OrtSession s : sessions) s.run(Map.of("pixel_values", t)).close();
+            for (int r = 0; r < runs; r++) {
+                for (int k = 0; k < sessions.size(); k++) {
+                    long start = System.nanoTime();
+                    sessions.get(k).run(Map.of("pixel_values", t)).close();
+                    rates[k][r] = batch / ((System.nanoTime() - start) / 1e9);
+                }
+            }
+        }
+        double[] medians = new double[sessions.size()];
+        for (int k = 0; k < sessions.size(); k++) {
+            System.out.printf("  (batch %d, session %d runs: %s images/s)%n", batch, k,
+                    Arrays.stream(rates[k]).mapToObj(x -> String.format("%.2f", x)).toList());
+            double[] sorted = rates[k].clone();
+            Arrays.sort(sorted);
+            medians[k] = sorted[sorted.length / 2];
+        }
+        return medians;
     }
 
     private static float[][] pooled(OrtEnvironment env, OrtSession s, float[] pixels, int n) throws OrtException {
