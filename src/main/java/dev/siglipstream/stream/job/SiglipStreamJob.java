@@ -162,7 +162,7 @@ public final class SiglipStreamJob {
         SingleOutputStreamOperator<Output> scored;
         if (retries > 0) {
             AsyncRetryStrategy<Output> retry = new AsyncRetryStrategies.FixedDelayRetryStrategyBuilder<Output>(
-                    retries + 1, conf.get(JobOptions.ASYNC_RETRY_DELAY).toMillis())
+                    retries, conf.get(JobOptions.ASYNC_RETRY_DELAY).toMillis()) // Flink counts retries, not attempts
                     .ifResult(RETRYABLE)
                     .build();
             scored = ordered
