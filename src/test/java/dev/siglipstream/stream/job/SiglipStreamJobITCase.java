@@ -345,6 +345,8 @@ class SiglipStreamJobITCase {
         Path sets = JobHarness.labelSetFile(dir, big.toString());
         List<byte[]> images = JobHarness.images(2, 4);
         byte[] jpeg = images.get(1);
+        Path allowed = java.nio.file.Files.createDirectories(dir.resolve("allowed"));
+        Path allowedImage = java.nio.file.Files.write(allowed.resolve("image.png"), images.get(0));
         Map<String, DeadLetterReason> expectDead = new java.util.LinkedHashMap<>();
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         int good = 0;
@@ -381,10 +383,17 @@ class SiglipStreamJobITCase {
             add.accept(JobHarness.event(r + "big-set", images.get(1)).setLabelSetId("big").build());
             add.accept(JobHarness.event(r + "inline", images.get(1)).setLabels(List.of("sun", "moon")).build());
             add.accept(JobHarness.event(r + "good-b", images.get(1)).build());
-            good += 3;
+            add.accept(ImageEvent.newBuilder(JobHarness.event(r + "uri-allowed", null).build())
+                    .setImageUri(allowedImage.toUri().toString()).build());
+            add.accept(ImageEvent.newBuilder(JobHarness.event(r + "uri-missing", null).build())
+                    .setImageUri(allowed.resolve("missing.png").toUri().toString()).build());
+            expectDead.put(r + "uri-missing", DeadLetterReason.FETCH_FAILED);
+            good += 4;
         }
         KAFKA.produce(records, true);
-        JobClient job = start(JobHarness.conf(KAFKA, p, MODEL, sets));
+        Configuration conf = JobHarness.conf(KAFKA, p, MODEL, sets);
+        conf.set(JobOptions.URI_ALLOWLIST, List.of(allowed.toUri().toString()));
+        JobClient job = start(conf);
         List<ConsumerRecord<byte[], byte[]>> dead = JobHarness.await(job, KAFKA, p + "-dead", expectDead.size(), Duration.ofMinutes(2));
         List<ConsumerRecord<byte[], byte[]>> scored = JobHarness.await(job, KAFKA, p + "-labels", good, Duration.ofMinutes(2));
         job.cancel().get();

@@ -95,4 +95,15 @@ class JobArgumentsTest {
                 .hasMessageContaining("bad.yaml: unknown setting 'siglip.batch.max-sise'");
         assertThatThrownBy(() -> parse("-D", "siglip.nope=1")).hasMessageContaining("unknown setting 'siglip.nope'");
     }
+
+    @Test
+    void theExampleJobAndLabelSetFilesAreValid() {
+        Configuration c = parse("--config", "examples/job/job.yaml");
+        assertThat(c.get(JobOptions.INPUT_TOPICS)).containsExactly("images");
+        assertThat(c.get(JobOptions.TRANSACTION_TIMEOUT)).isEqualTo(Duration.ofMinutes(15));
+        assertThat(c.get(JobOptions.KAFKA_PROPERTIES)).containsEntry("client.dns.lookup", "use_all_dns_ips");
+        assertThat(c.get(JobOptions.URI_ALLOWLIST)).isEmpty();
+        assertThat(dev.siglipstream.stream.labels.LabelSetFile.read(Path.of(c.get(JobOptions.LABEL_SETS_FILE))))
+                .extracting(dev.siglipstream.stream.labels.LabelSet::id).containsExactly("animals", "scenes");
+    }
 }
