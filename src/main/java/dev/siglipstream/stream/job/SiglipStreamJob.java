@@ -11,6 +11,7 @@ import dev.siglipstream.stream.operator.ImageScoringFunction;
 import dev.siglipstream.stream.operator.LabelSetResolver;
 import dev.siglipstream.stream.operator.LabelSetUpdateDeserializer;
 import dev.siglipstream.stream.operator.Output;
+import dev.siglipstream.stream.operator.OutputMetrics;
 import dev.siglipstream.stream.operator.OutputSerializer;
 import dev.siglipstream.stream.operator.RawRecord;
 import dev.siglipstream.stream.operator.RawRecordDeserializer;
@@ -177,7 +178,8 @@ public final class SiglipStreamJob {
         scored = scored.uid("score-images").name("score-images").startNewChain();
 
         DataStream<Output> all = scored.union(resolved.getSideOutput(LabelSetResolver.DEAD_LETTERS));
-        beforeSink.apply(all).sinkTo(sink(plan, conf, kafka)).uid("kafka-sink").name("kafka-sink");
+        DataStream<Output> counted = all.map(new OutputMetrics()).name("count-outputs").uid("count-outputs");
+        beforeSink.apply(counted).sinkTo(sink(plan, conf, kafka)).uid("kafka-sink").name("kafka-sink");
     }
 
     /** Emits nothing: the broadcast side when the job has no control topic. */
