@@ -41,8 +41,8 @@ import picocli.CommandLine.Option;
         name = "consume",
         mixinStandardHelpOptions = true,
         description = {
-            "Prints the records of a topic as JSON lines (isolation.level=read_committed): LabelScoreEvents, dead letters,",
-            "and with --type also ImageEvents or label-set updates. A record that cannot be decoded prints an {\"error\": ...} line.",
+            "Prints the records of a topic as JSON lines (isolation.level=read_committed): LabelScoreEvents and dead letters, "
+                    + "and with --type also ImageEvents or label-set updates. A record that cannot be decoded prints an {\"error\": ...} line.",
             "Stops after --max records, or when no record arrived for --timeout."
         })
 final class ConsumeCommand implements Callable<Integer> {

@@ -104,12 +104,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             } catch (RuntimeException e) {
                 last = e;
                 LOG.warn("Kafka broker start attempt {} on ports {}/{} failed: {}", attempt, clientPort, controllerPort, e.toString());
+                if (!causedByBind(e)) {
+                    break;
+                }
             }
         }
         if (temporary) {
             deleteRecursively(dir);
         }
-        throw new IllegalStateException("cannot start the in-process Kafka broker in " + dir + " on port " + port, last);
+        throw new IllegalStateException("cannot start the in-process Kafka broker in " + dir + " on port " + port + ": " + rootMessage(last), last);
     }
 
     private static EmbeddedKafkaBroker startOnce(Path dir, boolean temporary, int clientPort, int controllerPort) {
@@ -283,6 +286,23 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("Kafka broker at {} did not shut down cleanly", bootstrapServers, e);
         }
+    }
+
+    private static boolean causedByBind(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.net.BindException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == t ? String.valueOf(t.getMessage()) : t.getMessage() + " (" + root + ")";
     }
 
     private static int freePort() {
