@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
             NpyDiffCommand.class,
             RunCommand.class,
             DemoCommand.class,
+            LabelSetCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
