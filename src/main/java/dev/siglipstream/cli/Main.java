@@ -20,17 +20,19 @@ import picocli.CommandLine.Command;
         description = "SigLIP image tagging: the library's tools and the streaming job.",
         subcommands = {
             CommandLine.HelpCommand.class,
-            BrokerCommand.class,
-            ProduceCommand.class,
-            ConsumeCommand.class,
             TokenizeCommand.class,
             PreprocessCommand.class,
             EmbedCommand.class,
             ClassifyCommand.class,
             BenchCommand.class,
             DownloadCommand.class,
+            BrokerCommand.class,
+            ProduceCommand.class,
+            ConsumeCommand.class,
+            NpyDiffCommand.class,
             RunCommand.class,
             DemoCommand.class,
+            LabelSetCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

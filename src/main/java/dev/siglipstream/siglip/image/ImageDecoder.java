@@ -95,9 +95,14 @@ public final class ImageDecoder {
             TruncationWatch watch = new TruncationWatch();
             reader.addIIOReadWarningListener(watch);
             RgbImage out;
-            if (format == Format.JPEG && JpegInfo.components(encoded) == 4) {
+            int jpegComponents = format == Format.JPEG ? JpegInfo.components(encoded) : -1;
+            if (jpegComponents == 4) {
                 // ImageIO cannot make a BufferedImage of CMYK; the raster carries the decoded samples.
                 out = cmykToRgb(reader.readRaster(0, null), JpegInfo.adobeTransform(encoded));
+            } else if ((jpegComponents == 3 || jpegComponents == 1) && JpegInfo.hasIccProfile(encoded)) {
+                // With an ICC profile, read() colour-converts into sRGB (tens of levels); Pillow ignores
+                // the profile. readRaster() is unconverted: do libjpeg's YCbCr -> RGB here.
+                out = rasterToRgb(reader.readRaster(0, null), JpegInfo.isYcc(encoded));
             } else {
                 BufferedImage bi = reader.read(0);
                 out = toRgb(bi.getRaster(), bi.getColorModel(), format);
@@ -266,6 +271,33 @@ public final class ImageDecoder {
         return new RgbImage(w, h, out);
     }
 
+    /** A 3-band JPEG raster (upsampled, not colour-converted) to RGB, as libjpeg would output it. */
+    private static RgbImage rasterToRgb(Raster r, boolean ycc) {
+        int w = r.getWidth();
+        int h = r.getHeight();
+        byte[] out = new byte[w * h * 3];
+        if (r.getNumBands() == 1) {
+            return toRgb(r, null, Format.JPEG);
+        }
+        int[] px = new int[3 * w];
+        int o = 0;
+        for (int y = 0; y < h; y++) {
+            r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, px);
+            for (int x = 0; x < 3 * w; x += 3) {
+                if (ycc) {
+                    out[o++] = (byte) Ycc.red(px[x], px[x + 2]);
+                    out[o++] = (byte) Ycc.green(px[x], px[x + 1], px[x + 2]);
+                    out[o++] = (byte) Ycc.blue(px[x], px[x + 1]);
+                } else {
+                    out[o++] = (byte) px[x];
+                    out[o++] = (byte) px[x + 1];
+                    out[o++] = (byte) px[x + 2];
+                }
+            }
+        }
+        return new RgbImage(w, h, out);
+    }
+
     /** Pillow's {@code CLIP8(nk - MULDIV255(c, nk))}. */
     private static int cmyk(int c, int nk) {
         int tmp = c * nk + 128;
@@ -323,6 +355,22 @@ public final class ImageDecoder {
             return r[0];
         }
 
+        /** Whether an APP2 ICC_PROFILE segment is present. */
+        static boolean hasIccProfile(byte[] b) {
+            return scan(b)[2] == 1;
+        }
+
+        /**
+         * libjpeg's guess for 3 components: JFIF → YCbCr; Adobe transform 0 → RGB, else YCbCr;
+         * no marker → RGB only for component ids 'R','G','B'.
+         */
+        static boolean isYcc(byte[] b) {
+            int[] r = scan(b);
+            if (r[3] == 1) return true;
+            if (r[1] >= 0) return r[1] != 0;
+            return r[4] != 1;
+        }
+
         /** The Adobe APP14 transform flag (0 = none/CMYK, 1 = YCbCr, 2 = YCCK), or -1 without one. */
         static int adobeTransform(byte[] b) {
             return scan(b)[1];
@@ -331,6 +379,9 @@ public final class ImageDecoder {
         private static int[] scan(byte[] b) {
             int comps = -1;
             int adobe = -1;
+            int icc = 0;
+            int jfif = 0;
+            int rgbIds = 0;
             int p = 2;
             while (p + 4 <= b.length) {
                 if ((b[p] & 0xff) != 0xFF) break;
@@ -347,14 +398,28 @@ public final class ImageDecoder {
                 int len = Orientation.u16be(b, p + 2);
                 int d = p + 4;
                 boolean sof = m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
-                if (sof && comps < 0 && d + 6 <= b.length) comps = b[d + 5] & 0xff;
+                if (sof && comps < 0 && d + 6 <= b.length) {
+                    comps = b[d + 5] & 0xff;
+                    if (comps == 3 && d + 6 + 9 <= b.length && b[d + 6] == 'R' && b[d + 9] == 'G'
+                            && b[d + 12] == 'B') {
+                        rgbIds = 1;
+                    }
+                }
+                if (m == 0xE2 && len >= 16 && d + 12 <= b.length && b[d] == 'I' && b[d + 1] == 'C'
+                        && b[d + 2] == 'C' && b[d + 3] == '_') {
+                    icc = 1;
+                }
+                if (m == 0xE0 && len >= 7 && d + 5 <= b.length && b[d] == 'J' && b[d + 1] == 'F'
+                        && b[d + 2] == 'I' && b[d + 3] == 'F' && b[d + 4] == 0) {
+                    jfif = 1;
+                }
                 if (m == 0xEE && len >= 14 && d + 12 <= b.length && b[d] == 'A' && b[d + 1] == 'd'
                         && b[d + 2] == 'o' && b[d + 3] == 'b' && b[d + 4] == 'e') {
                     adobe = b[d + 11] & 0xff;
                 }
                 p += 2 + len;
             }
-            return new int[] {comps, adobe};
+            return new int[] {comps, adobe, icc, jfif, rgbIds};
         }
     }
 

@@ -32,6 +32,12 @@ public final class PillowResize {
     static final class Scratch {
         byte[] temp = new byte[0];
         int[] acc = new int[0];
+        int[] row = new int[0];
+
+        int[] row(int n) {
+            if (row.length < n) row = new int[n];
+            return row;
+        }
 
         byte[] temp(int n) {
             if (temp.length < n) temp = new byte[n];
@@ -158,7 +164,7 @@ public final class PillowResize {
             int rowsOffset;
             if (horizontal) {
                 rows = vertical ? scratch.temp(rowCount * dstWidth * 3) : out;
-                horizontalPass(src, rows);
+                horizontalPass(src, rows, scratch.row(srcWidth * 3));
                 rowsOffset = 0;
             } else {
                 rows = src;
@@ -169,7 +175,7 @@ public final class PillowResize {
             }
         }
 
-        private void horizontalPass(byte[] src, byte[] dst) {
+        private void horizontalPass(byte[] src, byte[] dst, int[] row) {
             final int ksize = xAxis.ksize;
             final int[] first = xAxis.first;
             final int[] count = xAxis.count;
@@ -179,9 +185,13 @@ public final class PillowResize {
             final int startRow = vertical ? rowFirst : 0;
             int o = 0;
             for (int y = 0; y < rows; y++) {
+                // Widen the row once so the taps below are plain int multiply-adds.
                 final int rowBase = (y + startRow) * srcStride;
+                for (int i = 0; i < srcStride; i++) {
+                    row[i] = src[rowBase + i] & 0xff;
+                }
                 for (int xx = 0; xx < dstWidth; xx++) {
-                    int p = rowBase + first[xx] * 3;
+                    int p = first[xx] * 3;
                     int kb = xx * ksize;
                     int n = count[xx];
                     int s0 = HALF;
@@ -189,9 +199,9 @@ public final class PillowResize {
                     int s2 = HALF;
                     for (int x = 0; x < n; x++, p += 3) {
                         int kv = w[kb + x];
-                        s0 += (src[p] & 0xff) * kv;
-                        s1 += (src[p + 1] & 0xff) * kv;
-                        s2 += (src[p + 2] & 0xff) * kv;
+                        s0 += row[p] * kv;
+                        s1 += row[p + 1] * kv;
+                        s2 += row[p + 2] * kv;
                     }
                     dst[o] = clip8(s0);
                     dst[o + 1] = clip8(s1);

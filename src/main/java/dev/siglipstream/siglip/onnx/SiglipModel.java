@@ -189,7 +189,7 @@ public final class SiglipModel implements AutoCloseable {
         try (OnnxTensor idsTensor = Tensors.longs(ids);
                 OnnxTensor pixelTensor = Tensors.floats(pixels, new long[] {1, 3, imageSize, imageSize},
                         Tensors.inputType(combined, "pixel_values"));
-                OrtSession.Result r = combined.session().run(Map.of("input_ids", idsTensor, "pixel_values", pixelTensor),
+                OrtSession.Result r = combined.run(Map.of("input_ids", idsTensor, "pixel_values", pixelTensor),
                         Set.of("logits_per_image", "image_embeds", "text_embeds"))) {
             float[] logits = Tensors.matrix(r, "logits_per_image")[0];
             float[] image = Tensors.matrix(r, "image_embeds")[0];
@@ -219,6 +219,25 @@ public final class SiglipModel implements AutoCloseable {
         } catch (OrtException e) {
             throw new OnnxModelException(combined.file() + ": reading logit scale/bias failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * transformers' {@code SiglipModel.forward}: both towers, then logits both ways and sigmoid
+     * probabilities per image.
+     */
+    public SiglipOutput forward(FloatBuffer pixelValues, int count, List<String> texts) {
+        float[][] image = imageEmbeddings(pixelValues, count);
+        float[][] text = textEmbeddings(texts);
+        float[][] logitsPerImage = Scoring.logits(image, text, logitScale, logitBias);
+        float[][] logitsPerText = new float[text.length][image.length];
+        float[][] probs = new float[image.length][text.length];
+        for (int i = 0; i < image.length; i++) {
+            for (int t = 0; t < text.length; t++) {
+                logitsPerText[t][i] = logitsPerImage[i][t];
+                probs[i][t] = Scoring.sigmoid(logitsPerImage[i][t]);
+            }
+        }
+        return new SiglipOutput(image, text, logitsPerImage, logitsPerText, probs);
     }
 
     /** Unnormalised vision pooler outputs (transformers' {@code get_image_features}). */
@@ -259,7 +278,7 @@ public final class SiglipModel implements AutoCloseable {
         try (OnnxTensor idsTensor = Tensors.longs(textIds);
                 OnnxTensor pixelTensor = Tensors.floats(image, new long[] {images, 3, size, size},
                         Tensors.inputType(combined, "pixel_values"));
-                OrtSession.Result r = combined.session().run(Map.of("input_ids", idsTensor, "pixel_values", pixelTensor),
+                OrtSession.Result r = combined.run(Map.of("input_ids", idsTensor, "pixel_values", pixelTensor),
                         Set.of(output))) {
             return Tensors.matrix(r, output);
         } catch (OrtException e) {
@@ -299,6 +318,11 @@ public final class SiglipModel implements AutoCloseable {
     /** The provider the graphs actually run on (CPU after an allowed fallback). */
     public ExecutionProvider provider() {
         return vision != null ? vision.provider() : combined.provider();
+    }
+
+    /** True when a GPU provider was asked for, could not load, and CPU fallback was allowed. */
+    public boolean fellBackToCpu() {
+        return vision != null ? vision.fellBackToCpu() : combined.fellBackToCpu();
     }
 
     @Override

@@ -114,7 +114,7 @@ public final class JobOptions {
             .intType().defaultValue(0)
             .withDescription("ONNX Runtime intra-op threads per session; 0 lets ONNX Runtime choose.");
     public static final ConfigOption<Boolean> ALLOW_CPU_FALLBACK = key("siglip.model.allow-cpu-fallback")
-            .booleanType().defaultValue(true)
+            .booleanType().defaultValue(false)
             .withDescription("Run on CPU (with a warning and the cpuFallback gauge) when the GPU provider cannot load.");
 
     // ---- Batching and async ----

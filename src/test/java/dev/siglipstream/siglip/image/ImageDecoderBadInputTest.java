@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /** Unreadable input always becomes an {@link ImageDecodeException} with the right reason. */
 class ImageDecoderBadInputTest {
-    private static final Path IMAGES = Path.of("src/test/resources/conformance/images");
+    private static final Path IMAGES = ConformanceData.ROOT.resolve("images");
     private final ImageDecoder decoder = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS);
 
     private ImageDecodeException fail(byte[] bytes) {

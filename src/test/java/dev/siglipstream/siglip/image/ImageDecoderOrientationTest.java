@@ -19,7 +19,7 @@ class ImageDecoderOrientationTest {
 
     @Test
     void conformanceOrientation6IsRotatedClockwise() throws Exception {
-        byte[] jpeg = Files.readAllBytes(Path.of("src/test/resources/conformance/images/exif_orientation6.jpg"));
+        byte[] jpeg = Files.readAllBytes(ConformanceData.ROOT.resolve("images/exif_orientation6.jpg"));
         RgbImage img = decoder.decode(jpeg);
         assertThat(img.width()).isEqualTo(120);
         assertThat(img.height()).isEqualTo(200);

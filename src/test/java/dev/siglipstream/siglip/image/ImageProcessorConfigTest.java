@@ -23,7 +23,7 @@ class ImageProcessorConfigTest {
     @Test
     void readsTheTinyModelsConfig() {
         ImageProcessorConfig c = ImageProcessorConfig.load(
-                Path.of("src/test/resources/conformance/models/siglip-tiny/preprocessor_config.json"));
+                ConformanceData.ROOT.resolve("models/siglip-tiny/preprocessor_config.json"));
         assertThat(c).isEqualTo(ImageProcessorConfig.defaults().withSize(64, 64));
         assertThat(c.imageMean()).containsExactly(0.5f, 0.5f, 0.5f);
     }

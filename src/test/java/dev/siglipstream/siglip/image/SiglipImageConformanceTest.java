@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Decoding and preprocessing checked against transformers 4.45.1 + Pillow 9.4 golden arrays. */
 class SiglipImageConformanceTest {
-    static final Path ROOT = Path.of("src/test/resources/conformance");
+    static final Path ROOT = ConformanceData.ROOT;
     static JsonNode cases;
     static SiglipImageProcessor model;
     static SiglipImageProcessor library;

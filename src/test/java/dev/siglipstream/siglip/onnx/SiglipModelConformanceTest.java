@@ -99,6 +99,15 @@ class SiglipModelConformanceTest {
     }
 
     @Test
+    void forwardMatchesTheReferenceBothWays() {
+        SiglipOutput out = model.forward(pixels.duplicate(), images, Conformance.texts());
+        assertThat(Conformance.maxAbsDiff(out.logitsPerImage(), Conformance.matrix("model/logits_per_image.npy"))).isLessThan(1e-3);
+        assertThat(Conformance.maxAbsDiff(out.logitsPerText(), Conformance.matrix("model/logits_per_text.npy"))).isLessThan(1e-3);
+        assertThat(Conformance.maxAbsDiff(out.probsPerImage(), Conformance.matrix("model/probs_per_image.npy"))).isLessThan(1e-4);
+        assertThat(Conformance.maxAbsDiff(out.imageEmbeds(), Conformance.matrix("model/image_embeds.npy"))).isLessThan(1e-4);
+    }
+
+    @Test
     void batchOfOneEqualsTheBatchRow() {
         float[][] all = model.imageEmbeddings(pixels.duplicate(), images);
         FloatBuffer third = pixels.duplicate();

@@ -1,0 +1,98 @@
+package dev.siglipstream.siglip.image;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
+
+/**
+ * Single-thread timing of decode and full preprocessing (decode → 224×224 bicubic → normalise) for
+ * a 640×480 JPEG made at quality 0.9 from a PNG; prints the median ms/image of 5 runs after warm-up.
+ *
+ * <p>Usage: {@code java -cp ... dev.siglipstream.siglip.image.PreprocessBench [png] [images-per-run]}
+ */
+public final class PreprocessBench {
+    private PreprocessBench() {}
+
+    public static void main(String[] args) throws Exception {
+        Path png = Path.of(args.length > 0 ? args[0]
+                : "src/test/resources/conformance/images/coco_000000039769.png");
+        int perRun = args.length > 1 ? Integer.parseInt(args[1]) : 40;
+        byte[] jpeg = toJpeg(ImageIO.read(png.toFile()), 0.9f);
+        SiglipImageProcessor processor =
+                new SiglipImageProcessor(ImageProcessorConfig.defaults(), ImageDecoder.DEFAULT_MAX_PIXELS);
+        RgbImage probe = processor.decode(jpeg);
+        System.out.printf("input: %s -> %dx%d JPEG q0.9, %d bytes; %d images per run, 1 thread%n",
+                png.getFileName(), probe.width(), probe.height(), jpeg.length, perRun);
+        FloatBuffer dst = SiglipImageProcessor.allocate(1, 224, 224);
+
+        Task decode = () -> processor.decode(jpeg);
+        Task resize = () -> {
+            dst.clear();
+            processor.preprocess(probe, dst);
+        };
+        Task full = () -> {
+            dst.clear();
+            processor.preprocess(jpeg, dst);
+        };
+        report("decode only", decode, perRun);
+        report("resize+normalise (decoded input)", resize, perRun);
+        report("full preprocess", full, perRun);
+    }
+
+    private interface Task {
+        void run() throws Exception;
+    }
+
+    private static void report(String name, Task task, int perRun) throws Exception {
+        for (int i = 0; i < perRun; i++) task.run(); // warm-up: let C2 compile the hot loops
+        // CPU time of this thread as well as wall time: on a shared machine wall time includes waiting.
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        double[] ms = new double[5];
+        double[] cpu = new double[5];
+        for (int r = 0; r < ms.length; r++) {
+            long c0 = mx.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < perRun; i++) task.run();
+            ms[r] = (System.nanoTime() - t0) / 1e6 / perRun;
+            cpu[r] = (mx.getCurrentThreadCpuTime() - c0) / 1e6 / perRun;
+        }
+        System.out.printf("%-34s median %.3f ms/image wall, %.3f ms/image CPU (wall runs: %s)%n", name,
+                median(ms), median(cpu), fmt(ms));
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    private static String fmt(double[] v) {
+        StringBuilder sb = new StringBuilder();
+        for (double d : v) sb.append(sb.length() == 0 ? "" : ", ").append(String.format("%.3f", d));
+        return sb.toString();
+    }
+
+    static byte[] toJpeg(BufferedImage img, float quality) throws Exception {
+        BufferedImage rgb = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+        rgb.getGraphics().drawImage(img, 0, 0, null);
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+        param.setCompressionQuality(quality);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (MemoryCacheImageOutputStream os = new MemoryCacheImageOutputStream(out)) {
+            writer.setOutput(os);
+            writer.write(null, new IIOImage(rgb, null, null), param);
+        } finally {
+            writer.dispose();
+        }
+        return out.toByteArray();
+    }
+}
