@@ -98,12 +98,11 @@ class JobArgumentsTest {
 
     @Test
     void theExampleJobAndLabelSetFilesAreValid() {
-        Configuration c = parse("--config", "examples/job/job.yaml");
+        Configuration c = parse("--config", "examples/job.yaml");
         assertThat(c.get(JobOptions.INPUT_TOPICS)).containsExactly("images");
-        assertThat(c.get(JobOptions.TRANSACTION_TIMEOUT)).isEqualTo(Duration.ofMinutes(15));
-        assertThat(c.get(JobOptions.KAFKA_PROPERTIES)).containsEntry("client.dns.lookup", "use_all_dns_ips");
-        assertThat(c.get(JobOptions.URI_ALLOWLIST)).isEmpty();
+        assertThat(c.get(JobOptions.MAX_BATCH_DELAY)).isEqualTo(Duration.ofMillis(20));
+        assertThat(c.get(JobOptions.STARTING_OFFSETS)).isEqualTo(JobOptions.StartingOffsets.EARLIEST);
         assertThat(dev.siglipstream.stream.labels.LabelSetFile.read(Path.of(c.get(JobOptions.LABEL_SETS_FILE))))
-                .extracting(dev.siglipstream.stream.labels.LabelSet::id).containsExactly("animals", "scenes");
+                .extracting(dev.siglipstream.stream.labels.LabelSet::id).containsExactly("moderation", "catalogue", "scenes");
     }
 }
