@@ -125,7 +125,9 @@ public final class SiglipStreamJob {
             KafkaSource<LabelSetUpdate> control = KafkaSource.<LabelSetUpdate>builder()
                     .setBootstrapServers(plan.bootstrap())
                     .setGroupId(conf.get(JobOptions.GROUP_ID) + "-label-sets")
-                    .setTopics(controlTopic)
+                    // A pattern tolerates a control topic that does not exist yet: scoring runs on the
+                    // static sets until it appears (found within the discovery interval).
+                    .setTopicPattern(Pattern.compile(Pattern.quote(controlTopic)))
                     // A compacted topic replayed from the start rebuilds every live set.
                     .setStartingOffsets(OffsetsInitializer.earliest())
                     .setDeserializer(new LabelSetUpdateDeserializer(codecs.updates()))
@@ -209,6 +211,7 @@ public final class SiglipStreamJob {
         Properties p = new Properties();
         // Upstream producers may write transactionally; never read their aborted records.
         p.setProperty("isolation.level", "read_committed");
+        p.setProperty("partition.discovery.interval.ms", String.valueOf(conf.get(JobOptions.PARTITION_DISCOVERY).toMillis()));
         for (Map.Entry<String, String> e : conf.get(JobOptions.KAFKA_PROPERTIES).entrySet()) {
             p.setProperty(e.getKey(), e.getValue());
         }
