@@ -267,6 +267,8 @@ class SiglipStreamJobITCase {
                 """);
         Configuration conf = JobHarness.conf(KAFKA, p, MODEL, sets);
         conf.set(JobOptions.LABEL_SET_TOPIC, p + "-control");
+        // This test has no failures, so the at-least-once sink must deliver each record exactly once too.
+        conf.set(JobOptions.DELIVERY_GUARANTEE, JobOptions.Guarantee.AT_LEAST_ONCE);
         JobClient job = start(conf);
         List<byte[]> images = JobHarness.images(4, 3);
         int per = 40;
@@ -393,6 +395,7 @@ class SiglipStreamJobITCase {
         KAFKA.produce(records, true);
         Configuration conf = JobHarness.conf(KAFKA, p, MODEL, sets);
         conf.set(JobOptions.URI_ALLOWLIST, List.of(allowed.toUri().toString()));
+        conf.set(JobOptions.ASYNC_MODE, JobOptions.AsyncMode.UNORDERED);
         JobClient job = start(conf);
         List<ConsumerRecord<byte[], byte[]>> dead = JobHarness.await(job, KAFKA, p + "-dead", expectDead.size(), Duration.ofMinutes(2));
         List<ConsumerRecord<byte[], byte[]>> scored = JobHarness.await(job, KAFKA, p + "-labels", good, Duration.ofMinutes(2));
