@@ -98,6 +98,9 @@ public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, 
             deadLetters.accept(dead(event.getId(), raw, r.reason(), r.message(), "resolve"));
             return;
         }
+        if (!LabelSet.INLINE_ID.equals(r.set().id())) {
+            versions.put(r.set().id(), r.set().version()); // also right after a restore, before any update
+        }
         out.accept(new ResolvedEvent(event.getId(), raw.topic(), raw.value(), event.getImageUri(), r.set(),
                 event.getMetadata(), event.getEventTime().toEpochMilli()));
     }
