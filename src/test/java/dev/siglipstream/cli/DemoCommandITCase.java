@@ -13,7 +13,8 @@ class DemoCommandITCase {
     void theOfflineDemoScoresEveryBundledImageAndExitsCleanly() {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new Main());
+        // Main.execute adds run/demo only where Flink is on the class path; here it always is.
+        CommandLine cli = new CommandLine(new Main()).addSubcommand("demo", new DemoCommand());
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         int code = cli.execute("demo", "--offline");

@@ -11,7 +11,8 @@ class RunCommandTest {
     private final StringWriter err = new StringWriter();
 
     private int run(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        // Main.execute adds run/demo only where Flink is on the class path; here it always is.
+        CommandLine cli = new CommandLine(new Main()).addSubcommand("run", new RunCommand());
         cli.setExecutionExceptionHandler(new ErrorHandler());
         cli.setOut(new PrintWriter(new StringWriter(), true));
         cli.setErr(new PrintWriter(err, true));
