@@ -104,6 +104,9 @@ final class DemoCommand implements Callable<Integer> {
 
             List<String> ids = produceEvents(broker.bootstrapServers(), demo.resolve("images"));
             Configuration conf = jobConfiguration(broker.bootstrapServers(), modelUsed, demo.resolve("label-sets.yaml"));
+            // In-flight images are part of the async operator's checkpoint: too big for the JobManager's heap storage.
+            conf.setString("execution.checkpointing.storage", "filesystem");
+            conf.setString("execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
             SiglipStreamJob.build(env, conf, new SiglipModelLoader(conf.get(JobOptions.MAX_IMAGE_PIXELS)));
             JobClient job = env.executeAsync("siglip-demo");

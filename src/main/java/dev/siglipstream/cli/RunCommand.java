@@ -29,11 +29,20 @@ import picocli.CommandLine.Mixin;
             "Settings: a YAML job file (--config) with these flags on top; -D key=value sets any other key."
         })
 final class RunCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
     @Mixin JobArguments arguments;
 
     @Override
     public Integer call() throws Exception {
         Configuration conf = arguments.toConfiguration();
+        if (conf.getString("execution.checkpointing.dir", null) == null) {
+            // In-flight images are part of the async operator's checkpoint: more than the JobManager heap storage allows.
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("siglip-checkpoints");
+            conf.setString("execution.checkpointing.storage", "filesystem");
+            conf.setString("execution.checkpointing.dir", dir.toUri().toString());
+            spec.commandLine().getErr().println("siglip run: checkpoints in " + dir + " (set -D execution.checkpointing.dir=... to keep them elsewhere)");
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         SiglipStreamJob.build(env, conf, Models.defaultLoader(conf));
         env.execute(conf.get(JobOptions.JOB_NAME));

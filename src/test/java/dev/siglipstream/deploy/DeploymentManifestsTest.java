@@ -379,13 +379,9 @@ class DeploymentManifestsTest {
      */
     static Set<String> knownFlags() {
         Class<?> run = optionalClass("dev.siglipstream.cli.RunCommand");
-        Object command;
-        try {
-            command = run == null ? new JobArguments() : run.getDeclaredConstructor().newInstance();
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError("cannot instantiate " + run.getName(), e);
-        }
-        return new CommandLine(command).getCommandSpec().optionsMap().keySet().stream()
+        // picocli's factory instantiates the package-private command class itself
+        CommandLine cli = run == null ? new CommandLine(new JobArguments()) : new CommandLine(run);
+        return cli.getCommandSpec().optionsMap().keySet().stream()
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 

@@ -14,7 +14,7 @@ import javax.imageio.ImageIO;
  * A deterministic stand-in for the SigLIP model in unit tests: decodes with ImageIO, "embeds" the
  * mean colour, and embeds texts by hashing. Scores mean nothing; they are only reproducible.
  */
-public final class FakeModel implements EmbeddingModel {
+public class FakeModel implements EmbeddingModel {
     static final int SIZE = 4;
     static final int DIM = 3;
 

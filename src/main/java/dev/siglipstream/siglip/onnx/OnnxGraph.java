@@ -27,6 +27,8 @@ public final class OnnxGraph implements AutoCloseable {
     private final ExecutionProvider requested;
     private final Set<String> inputs;
     private final Set<String> outputs;
+    private final java.util.concurrent.locks.ReadWriteLock lifecycle = new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private boolean closed;
 
     private OnnxGraph(Path file, OrtSession session, ExecutionProvider provider, ExecutionProvider requested)
             throws OrtException {
@@ -164,6 +166,7 @@ public final class OnnxGraph implements AutoCloseable {
         }
     }
 
+    /** The raw session, for callers that need ONNX Runtime's full API; prefer {@link #run}, which is close-safe. */
     public OrtSession session() {
         return session;
     }
@@ -187,12 +190,33 @@ public final class OnnxGraph implements AutoCloseable {
         return file;
     }
 
+    /**
+     * Runs the graph. Safe from several threads at once; {@link #close()} waits for runs in flight,
+     * and a run after close fails cleanly instead of touching freed native memory.
+     */
+    public OrtSession.Result run(Map<String, ? extends ai.onnxruntime.OnnxTensorLike> inputs, Set<String> outputs)
+            throws OrtException {
+        lifecycle.readLock().lock();
+        try {
+            if (closed) throw new IllegalStateException(file + ": the ONNX session is closed");
+            return session.run(inputs, outputs);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /** Frees the session once every run in flight has returned; later runs fail with IllegalStateException. */
     @Override
     public void close() {
+        lifecycle.writeLock().lock();
         try {
+            if (closed) return;
+            closed = true;
             session.close();
         } catch (OrtException e) {
             LOG.warn("closing {} failed: {}", file, e.getMessage());
+        } finally {
+            lifecycle.writeLock().unlock();
         }
     }
 }

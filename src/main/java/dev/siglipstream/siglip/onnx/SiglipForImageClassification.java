@@ -73,7 +73,7 @@ public final class SiglipForImageClassification implements AutoCloseable {
         int h = imageProcessor.height();
         int w = imageProcessor.width();
         try (OnnxTensor pixels = Tensors.floats(pixelValues, new long[] {count, 3, h, w}, inputType);
-                OrtSession.Result r = graph.session().run(Map.of("pixel_values", pixels))) {
+                OrtSession.Result r = graph.run(Map.of("pixel_values", pixels), Set.of("logits"))) {
             float[][] logits = Tensors.matrix(r, "logits");
             if (logits.length > 0 && logits[0].length != labels.size()) {
                 throw new OnnxModelException(graph.file() + ": logits have " + logits[0].length + " classes, config.json's "

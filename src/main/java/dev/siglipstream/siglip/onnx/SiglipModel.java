@@ -189,7 +189,7 @@ public final class SiglipModel implements AutoCloseable {
         try (OnnxTensor idsTensor = Tensors.longs(ids);
                 OnnxTensor pixelTensor = Tensors.floats(pixels, new long[] {1, 3, imageSize, imageSize},
                         Tensors.inputType(combined, "pixel_values"));
-                OrtSession.Result r = combined.session().run(Map.of("input_ids", idsTensor, "pixel_values", pixelTensor),
+                OrtSession.Result r = combined.run(Map.of("input_ids", idsTensor, "pixel_values", pixelTensor),
                         Set.of("logits_per_image", "image_embeds", "text_embeds"))) {
             float[] logits = Tensors.matrix(r, "logits_per_image")[0];
             float[] image = Tensors.matrix(r, "image_embeds")[0];
@@ -278,7 +278,7 @@ public final class SiglipModel implements AutoCloseable {
         try (OnnxTensor idsTensor = Tensors.longs(textIds);
                 OnnxTensor pixelTensor = Tensors.floats(image, new long[] {images, 3, size, size},
                         Tensors.inputType(combined, "pixel_values"));
-                OrtSession.Result r = combined.session().run(Map.of("input_ids", idsTensor, "pixel_values", pixelTensor),
+                OrtSession.Result r = combined.run(Map.of("input_ids", idsTensor, "pixel_values", pixelTensor),
                         Set.of(output))) {
             return Tensors.matrix(r, output);
         } catch (OrtException e) {

@@ -54,7 +54,7 @@ public final class SiglipTextModel implements AutoCloseable {
             if (graph.hasInput(ATTENTION_MASK)) {
                 inputs.put(ATTENTION_MASK, Tensors.longs(attentionMask(inputIds, padId, eosId)));
             }
-            try (OrtSession.Result result = graph.session().run(inputs, Set.of(POOLER_OUTPUT))) {
+            try (OrtSession.Result result = graph.run(inputs, Set.of(POOLER_OUTPUT))) {
                 return Tensors.matrix(result, POOLER_OUTPUT);
             }
         } catch (OrtException e) {

@@ -47,7 +47,7 @@ public final class SiglipVisionModel implements AutoCloseable {
     public float[][] poolerOutput(FloatBuffer pixelValues, int count) {
         long[] shape = {count, 3, imageSize, imageSize};
         try (OnnxTensor pixels = Tensors.floats(pixelValues, shape, inputType);
-                OrtSession.Result result = graph.session().run(Map.of(PIXEL_VALUES, pixels), Set.of(POOLER_OUTPUT))) {
+                OrtSession.Result result = graph.run(Map.of(PIXEL_VALUES, pixels), Set.of(POOLER_OUTPUT))) {
             return Tensors.matrix(result, POOLER_OUTPUT);
         } catch (OrtException e) {
             throw new OnnxModelException("vision model " + graph.file() + " failed on a batch of " + count + ": "

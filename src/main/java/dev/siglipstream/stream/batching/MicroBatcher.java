@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * }</pre>
  *
  * <p>Owns the scheduler and executor only when the builder created them; {@link #close()} fails
- * every item still pending and shuts the owned threads down.
+ * every item still pending, shuts the owned threads down and waits for a running batch to finish
+ * (throwing IllegalStateException when it does not within a minute), so the model can be closed
+ * after it.
  *
  * @param <I> item type
  * @param <O> per-item result type
@@ -50,6 +52,9 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
          */
         List<O> apply(List<I> items, int paddedSize) throws Exception;
     }
+
+    /** How long {@link #close()} waits for a running batch on the owned executor. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(60);
 
     private final int maxBatchSize;
     private final Duration maxDelay;
@@ -259,8 +264,21 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             java.util.concurrent.ExecutorService fe = ownedExec;
             ScheduledExecutorService fs = ownedSched;
             return new MicroBatcher<>(this, s, e, () -> {
-                if (fs != null) fs.shutdownNow();
-                if (fe != null) fe.shutdown();
+                if (fs != null) {
+                    fs.shutdownNow();
+                }
+                if (fe != null) {
+                    fe.shutdown();
+                    // The running batch may still be inside the model: whoever closes the model next must wait.
+                    try {
+                        if (!fe.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                            throw new IllegalStateException("a batch was still running " + CLOSE_WAIT + " after close");
+                        }
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted while waiting for the running batch", ie);
+                    }
+                }
             });
         }
 

@@ -11,6 +11,7 @@ import dev.siglipstream.stream.operator.ImageScoringFunction;
 import dev.siglipstream.stream.operator.LabelSetResolver;
 import dev.siglipstream.stream.operator.LabelSetUpdateDeserializer;
 import dev.siglipstream.stream.operator.Output;
+import dev.siglipstream.stream.operator.OutputMetrics;
 import dev.siglipstream.stream.operator.OutputSerializer;
 import dev.siglipstream.stream.operator.RawRecord;
 import dev.siglipstream.stream.operator.RawRecordDeserializer;
@@ -124,7 +125,9 @@ public final class SiglipStreamJob {
             KafkaSource<LabelSetUpdate> control = KafkaSource.<LabelSetUpdate>builder()
                     .setBootstrapServers(plan.bootstrap())
                     .setGroupId(conf.get(JobOptions.GROUP_ID) + "-label-sets")
-                    .setTopics(controlTopic)
+                    // A pattern tolerates a control topic that does not exist yet: scoring runs on the
+                    // static sets until it appears (found within the discovery interval).
+                    .setTopicPattern(Pattern.compile(Pattern.quote(controlTopic)))
                     // A compacted topic replayed from the start rebuilds every live set.
                     .setStartingOffsets(OffsetsInitializer.earliest())
                     .setDeserializer(new LabelSetUpdateDeserializer(codecs.updates()))
@@ -162,7 +165,7 @@ public final class SiglipStreamJob {
         SingleOutputStreamOperator<Output> scored;
         if (retries > 0) {
             AsyncRetryStrategy<Output> retry = new AsyncRetryStrategies.FixedDelayRetryStrategyBuilder<Output>(
-                    retries + 1, conf.get(JobOptions.ASYNC_RETRY_DELAY).toMillis())
+                    retries, conf.get(JobOptions.ASYNC_RETRY_DELAY).toMillis()) // Flink counts retries, not attempts
                     .ifResult(RETRYABLE)
                     .build();
             scored = ordered
@@ -177,7 +180,8 @@ public final class SiglipStreamJob {
         scored = scored.uid("score-images").name("score-images").startNewChain();
 
         DataStream<Output> all = scored.union(resolved.getSideOutput(LabelSetResolver.DEAD_LETTERS));
-        beforeSink.apply(all).sinkTo(sink(plan, conf, kafka)).uid("kafka-sink").name("kafka-sink");
+        DataStream<Output> counted = all.map(new OutputMetrics()).name("count-outputs").uid("count-outputs");
+        beforeSink.apply(counted).sinkTo(sink(plan, conf, kafka)).uid("kafka-sink").name("kafka-sink");
     }
 
     /** Emits nothing: the broadcast side when the job has no control topic. */
@@ -207,6 +211,7 @@ public final class SiglipStreamJob {
         Properties p = new Properties();
         // Upstream producers may write transactionally; never read their aborted records.
         p.setProperty("isolation.level", "read_committed");
+        p.setProperty("partition.discovery.interval.ms", String.valueOf(conf.get(JobOptions.PARTITION_DISCOVERY).toMillis()));
         for (Map.Entry<String, String> e : conf.get(JobOptions.KAFKA_PROPERTIES).entrySet()) {
             p.setProperty(e.getKey(), e.getValue());
         }

@@ -13,8 +13,10 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
- * The job's metrics, all under the {@code siglip} group of an operator: counters {@code eventsIn},
- * {@code scored}, {@code deadLettered} (total) and {@code deadLetters.<REASON>}; histograms
+ * The job's metrics, all under the {@code siglip} group of an operator: counters {@code eventsIn}
+ * (resolver),
+ * {@code scored}, {@code deadLettered} (total) and {@code deadLetters.<REASON>} (counted once,
+ * before the sink); histograms
  * {@code batchSize}, {@code batchLatencyMs} and {@code preprocessLatencyMs}; gauges
  * {@code queueDepth}, {@code modelLoadTimeMs}, {@code executionProvider}, {@code cpuFallback} and
  * {@code labelSetVersions}.

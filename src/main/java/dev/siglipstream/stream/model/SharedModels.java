@@ -235,16 +235,36 @@ public final class SharedModels {
             return all;
         }
 
+        /**
+         * Stops the batcher and the pool, then closes the model — only once nothing can still be
+         * inside it: closing an ONNX session under a running call crashes the JVM.
+         */
         void shutdown() {
+            boolean idle = true;
             if (batcher != null) {
-                batcher.close();
+                try {
+                    batcher.close();
+                } catch (IllegalStateException e) {
+                    idle = false;
+                    LOG.warn("Model {}: {}", spec.model(), e.getMessage());
+                }
             }
             if (pool != null) {
                 pool.shutdownNow();
+                try {
+                    idle &= pool.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    idle = false;
+                }
             }
             if (model != null) {
-                model.close();
-                LOG.info("Closed model {}", spec.model());
+                if (idle) {
+                    model.close();
+                    LOG.info("Closed model {}", spec.model());
+                } else {
+                    LOG.warn("Model {} left open: work was still running in it after a minute", spec.model());
+                }
             }
         }
     }

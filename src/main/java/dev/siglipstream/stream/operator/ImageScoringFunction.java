@@ -145,7 +145,6 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
 
     @Override
     public void timeout(ResolvedEvent event, ResultFuture<Output> resultFuture) {
-        metrics.deadLettered(DeadLetterReason.TIMEOUT);
         resultFuture.complete(Collections.singletonList(codecs.deadLetter(event.eventId(), event.original(),
                 DeadLetterReason.TIMEOUT, "not scored within the async timeout (retries included)", "inference",
                 event.sourceTopic())));
@@ -153,8 +152,13 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
 
     private byte[] load(ResolvedEvent event) {
         byte[] bytes;
-        if (event.image() != null) {
-            bytes = event.image();
+        if (event.imageUri() == null) {
+            try {
+                bytes = event.image(codecs);
+            } catch (Exception e) {
+                throw new StageException(DeadLetterReason.INTERNAL_ERROR, "preprocess",
+                        "the event decoded once and not again: " + e.getMessage(), e);
+            }
             if (bytes.length > settings.maxImageBytes()) {
                 throw new StageException(DeadLetterReason.IMAGE_TOO_LARGE, "preprocess",
                         "the image has " + bytes.length + " bytes, the limit is " + settings.maxImageBytes(), null);
@@ -251,7 +255,6 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
                 .setEventTime(Instant.ofEpochMilli(event.eventTime()))
                 .setProcessedAt(Instant.now())
                 .build();
-        metrics.scored();
         metrics.preprocessed(preprocessNanos);
         metrics.batch(img.batchSize(), img.batchNanos());
         String topic = set.outputTopic() != null ? set.outputTopic() : settings.defaultOutputTopic();
@@ -275,9 +278,6 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
             stage = "score";
             message = t.toString();
             LOG.warn("Event {} failed unexpectedly", event.eventId(), t);
-        }
-        if (reason != DeadLetterReason.INFERENCE_FAILED) {
-            metrics.deadLettered(reason);
         }
         return codecs.deadLetter(event.eventId(), event.original(), reason, message, stage, event.sourceTopic());
     }

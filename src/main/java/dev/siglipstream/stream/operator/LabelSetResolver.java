@@ -98,18 +98,14 @@ public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, 
             deadLetters.accept(dead(event.getId(), raw, r.reason(), r.message(), "resolve"));
             return;
         }
-        byte[] image = null;
-        if (hasImage) {
-            java.nio.ByteBuffer b = event.getImage().duplicate();
-            image = new byte[b.remaining()];
-            b.get(image);
+        if (!LabelSet.INLINE_ID.equals(r.set().id())) {
+            versions.put(r.set().id(), r.set().version()); // also right after a restore, before any update
         }
-        out.accept(new ResolvedEvent(event.getId(), raw.topic(), raw.value(), image, event.getImageUri(), r.set(),
+        out.accept(new ResolvedEvent(event.getId(), raw.topic(), raw.value(), event.getImageUri(), r.set(),
                 event.getMetadata(), event.getEventTime().toEpochMilli()));
     }
 
     private Output dead(String id, RawRecord raw, DeadLetterReason reason, String message, String stage) {
-        metrics.deadLettered(reason);
         return codecs.deadLetter(id, raw.value(), reason, message, stage, raw.topic());
     }
 

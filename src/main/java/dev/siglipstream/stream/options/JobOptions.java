@@ -66,6 +66,10 @@ public final class JobOptions {
             .mapType().defaultValue(Map.of())
             .withDescription("Kafka client properties passed to the source and the sink as they are "
                     + "(TLS, SASL, ...), e.g. siglip.kafka.properties.security.protocol: SASL_SSL.");
+    public static final ConfigOption<Duration> PARTITION_DISCOVERY = key("siglip.kafka.partition-discovery-interval")
+            .durationType().defaultValue(Duration.ofSeconds(10))
+            .withDescription("How often the sources look for new partitions and for topics matching input-pattern; "
+                    + "the label-set topic may appear after the job starts.");
     public static final ConfigOption<Guarantee> DELIVERY_GUARANTEE = key("siglip.kafka.delivery-guarantee")
             .enumType(Guarantee.class).defaultValue(Guarantee.EXACTLY_ONCE)
             .withDescription("exactly-once (transactions committed on checkpoints; read with read_committed) or at-least-once.");

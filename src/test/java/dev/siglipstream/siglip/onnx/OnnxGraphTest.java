@@ -130,7 +130,7 @@ class OnnxGraphTest {
         java.util.Arrays.fill(pixels, 0.25f);
         try (OnnxTensor input = OnnxTensor.createTensor(OnnxGraph.environment(), FloatBuffer.wrap(pixels),
                         new long[] {1, 3, 64, 64});
-                OrtSession.Result result = graph.session().run(Map.of("pixel_values", input))) {
+                OrtSession.Result result = graph.run(Map.of("pixel_values", input), graph.outputNames())) {
             float[][] out = (float[][]) result.get("pooler_output").orElseThrow().getValue();
             assertThat(out).hasDimensions(1, 64);
             return out[0];

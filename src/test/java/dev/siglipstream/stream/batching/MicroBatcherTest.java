@@ -164,12 +164,13 @@ class MicroBatcherTest {
                     return items.stream().map(i -> i * 2).toList();
                 })
                 .build()) {
-            List<CompletableFuture<Integer>> fs = new ArrayList<>();
+            // Four threads submit 500 items each at the same time, racing size and delay flushes.
+            List<List<CompletableFuture<Integer>>> perThread = new ArrayList<>();
             List<Thread> threads = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
                 int base = t * 1000;
                 List<CompletableFuture<Integer>> mine = new ArrayList<>();
-                fs.add(null);
+                perThread.add(mine);
                 Thread th = new Thread(() -> {
                     for (int i = 0; i < 500; i++) {
                         mine.add(b.submit(base + i));
@@ -177,10 +178,12 @@ class MicroBatcherTest {
                 });
                 threads.add(th);
                 th.start();
-                th.join();
-                fs.remove(fs.size() - 1);
-                fs.addAll(mine);
             }
+            for (Thread th : threads) {
+                th.join();
+            }
+            List<CompletableFuture<Integer>> fs = new ArrayList<>();
+            perThread.forEach(fs::addAll);
             for (int i = 0; i < fs.size(); i++) {
                 assertThat(fs.get(i).get()).isEqualTo(((i / 500) * 1000 + i % 500) * 2);
             }

@@ -267,6 +267,8 @@ class SiglipStreamJobITCase {
                 """);
         Configuration conf = JobHarness.conf(KAFKA, p, MODEL, sets);
         conf.set(JobOptions.LABEL_SET_TOPIC, p + "-control");
+        // This test has no failures, so the at-least-once sink must deliver each record exactly once too.
+        conf.set(JobOptions.DELIVERY_GUARANTEE, JobOptions.Guarantee.AT_LEAST_ONCE);
         JobClient job = start(conf);
         List<byte[]> images = JobHarness.images(4, 3);
         int per = 40;
@@ -345,6 +347,8 @@ class SiglipStreamJobITCase {
         Path sets = JobHarness.labelSetFile(dir, big.toString());
         List<byte[]> images = JobHarness.images(2, 4);
         byte[] jpeg = images.get(1);
+        Path allowed = java.nio.file.Files.createDirectories(dir.resolve("allowed"));
+        Path allowedImage = java.nio.file.Files.write(allowed.resolve("image.png"), images.get(0));
         Map<String, DeadLetterReason> expectDead = new java.util.LinkedHashMap<>();
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         int good = 0;
@@ -381,10 +385,18 @@ class SiglipStreamJobITCase {
             add.accept(JobHarness.event(r + "big-set", images.get(1)).setLabelSetId("big").build());
             add.accept(JobHarness.event(r + "inline", images.get(1)).setLabels(List.of("sun", "moon")).build());
             add.accept(JobHarness.event(r + "good-b", images.get(1)).build());
-            good += 3;
+            add.accept(ImageEvent.newBuilder(JobHarness.event(r + "uri-allowed", null).build())
+                    .setImageUri(allowedImage.toUri().toString()).build());
+            add.accept(ImageEvent.newBuilder(JobHarness.event(r + "uri-missing", null).build())
+                    .setImageUri(allowed.resolve("missing.png").toUri().toString()).build());
+            expectDead.put(r + "uri-missing", DeadLetterReason.FETCH_FAILED);
+            good += 4;
         }
         KAFKA.produce(records, true);
-        JobClient job = start(JobHarness.conf(KAFKA, p, MODEL, sets));
+        Configuration conf = JobHarness.conf(KAFKA, p, MODEL, sets);
+        conf.set(JobOptions.URI_ALLOWLIST, List.of(allowed.toUri().toString()));
+        conf.set(JobOptions.ASYNC_MODE, JobOptions.AsyncMode.UNORDERED);
+        JobClient job = start(conf);
         List<ConsumerRecord<byte[], byte[]>> dead = JobHarness.await(job, KAFKA, p + "-dead", expectDead.size(), Duration.ofMinutes(2));
         List<ConsumerRecord<byte[], byte[]>> scored = JobHarness.await(job, KAFKA, p + "-labels", good, Duration.ofMinutes(2));
         job.cancel().get();
@@ -411,6 +423,85 @@ class SiglipStreamJobITCase {
                 assertThat(e.getLabelSetId()).isEqualTo("animals");
             }
         }
+    }
+
+    /** Attempts at red images, over all retries. */
+    static final java.util.concurrent.atomic.AtomicInteger RED_ATTEMPTS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** The fake model, except that red images fail inference and blue ones take 3 s. */
+    static final class FlakyLoader implements ModelLoader {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public dev.siglipstream.stream.model.EmbeddingModel load(dev.siglipstream.stream.model.ModelSpec spec) {
+            return new dev.siglipstream.stream.FakeModel() {
+                @Override
+                public float[][] imageEmbeddings(FloatBuffer px, int count) {
+                    float r = px.get(0);
+                    float b = px.get(2 * 16);
+                    if (r > 0.9f && b < 0.1f) {
+                        RED_ATTEMPTS.incrementAndGet();
+                        throw new IllegalStateException("injected inference failure");
+                    }
+                    if (b > 0.9f && r < 0.1f) {
+                        try {
+                            Thread.sleep(3000);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    return super.imageEmbeddings(px, count);
+                }
+            };
+        }
+    }
+
+    private static byte[] solid(java.awt.Color c) {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(8, 8, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = img.createGraphics();
+        g.setColor(c);
+        g.fillRect(0, 0, 8, 8);
+        g.dispose();
+        return JobHarness.encode(img, "png");
+    }
+
+    @Test
+    void inferenceFailuresAfterRetriesAndTimeoutsBecomeDeadLetters() throws Exception {
+        String p = "f";
+        topics(p);
+        Path sets = JobHarness.labelSetFile(dir, "label-sets:\n  - id: s\n    labels: [a, b]\n");
+        Configuration conf = JobHarness.conf(KAFKA, p, MODEL, sets);
+        conf.set(JobOptions.MAX_BATCH_SIZE, 1);
+        conf.set(JobOptions.ASYNC_RETRIES, 2);
+        conf.set(JobOptions.ASYNC_RETRY_DELAY, Duration.ofMillis(50));
+        conf.set(JobOptions.ASYNC_TIMEOUT, Duration.ofMillis(1500));
+        conf.set(JobOptions.PARALLELISM, 1);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.configure(conf);
+        SiglipStreamJob.build(env, conf, new FlakyLoader());
+        JobClient job = env.executeAsync("itcase-f");
+
+        List<ProducerRecord<byte[], byte[]>> first = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            first.add(JobHarness.record(p + "-images", JobHarness.event("green-" + i, solid(java.awt.Color.GREEN)).build()));
+            first.add(JobHarness.record(p + "-images", JobHarness.event("red-" + i, solid(java.awt.Color.RED)).build()));
+        }
+        KAFKA.produce(first, true);
+        List<ConsumerRecord<byte[], byte[]>> failed = JobHarness.await(job, KAFKA, p + "-dead", 3, Duration.ofMinutes(2));
+        List<ConsumerRecord<byte[], byte[]>> scored = JobHarness.await(job, KAFKA, p + "-labels", 3, Duration.ofMinutes(2));
+        assertThat(scored).extracting(JobHarness::key).containsExactlyInAnyOrder("green-0", "green-1", "green-2");
+        assertThat(failed).extracting(JobHarness::key).containsExactlyInAnyOrder("red-0", "red-1", "red-2");
+        assertThat(failed).allSatisfy(r -> {
+            assertThat(JobHarness.dead(r).getReason()).isEqualTo(DeadLetterReason.INFERENCE_FAILED);
+            assertThat(JobHarness.dead(r).getMessage()).contains("injected inference failure");
+        });
+        assertThat(RED_ATTEMPTS).as("1 attempt + 2 retries per red image").hasValue(9);
+
+        KAFKA.produce(List.of(JobHarness.record(p + "-images", JobHarness.event("blue", solid(java.awt.Color.BLUE)).build())), true);
+        List<ConsumerRecord<byte[], byte[]>> dead = JobHarness.await(job, KAFKA, p + "-dead", 4, Duration.ofMinutes(2));
+        job.cancel().get();
+        ConsumerRecord<byte[], byte[]> blue = dead.stream().filter(r -> key(r).equals("blue")).findFirst().orElseThrow();
+        assertThat(JobHarness.dead(blue).getReason()).isEqualTo(DeadLetterReason.TIMEOUT);
     }
 
     /** A PNG that is only a valid signature and IHDR claiming {@code w x h} pixels. */

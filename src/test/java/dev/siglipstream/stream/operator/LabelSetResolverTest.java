@@ -74,7 +74,7 @@ class LabelSetResolverTest {
             assertThat(out.get(0).labelSet().version()).isEqualTo(1);
             assertThat(out.get(1).labelSet().labels()).containsExactly("cat", "dog", "bird");
             assertThat(out.get(2).labelSet().version()).isEqualTo(2);
-            assertThat(out.get(0).image()).containsExactly(1, 2, 3);
+            assertThat(out.get(0).image(CODECS)).containsExactly(1, 2, 3);
             assertThat(out.get(0).metadata()).containsEntry("k", "v");
             assertThat(out.get(0).eventTime()).isEqualTo(42);
 

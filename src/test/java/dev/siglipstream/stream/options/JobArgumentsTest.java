@@ -95,4 +95,14 @@ class JobArgumentsTest {
                 .hasMessageContaining("bad.yaml: unknown setting 'siglip.batch.max-sise'");
         assertThatThrownBy(() -> parse("-D", "siglip.nope=1")).hasMessageContaining("unknown setting 'siglip.nope'");
     }
+
+    @Test
+    void theExampleJobAndLabelSetFilesAreValid() {
+        Configuration c = parse("--config", "examples/job.yaml");
+        assertThat(c.get(JobOptions.INPUT_TOPICS)).containsExactly("images");
+        assertThat(c.get(JobOptions.MAX_BATCH_DELAY)).isEqualTo(Duration.ofMillis(20));
+        assertThat(c.get(JobOptions.STARTING_OFFSETS)).isEqualTo(JobOptions.StartingOffsets.EARLIEST);
+        assertThat(dev.siglipstream.stream.labels.LabelSetFile.read(Path.of(c.get(JobOptions.LABEL_SETS_FILE))))
+                .extracting(dev.siglipstream.stream.labels.LabelSet::id).containsExactly("moderation", "catalogue", "scenes");
+    }
 }

@@ -1,0 +1,128 @@
+package dev.siglipstream.stream.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.siglipstream.stream.FakeModel;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class SharedModelsTest {
+    static final AtomicInteger LOADS = new AtomicInteger();
+    static final AtomicInteger CLOSES = new AtomicInteger();
+    static final List<Integer> TEXT_CALLS = new ArrayList<>();
+    static final List<Integer> IMAGE_BATCHES = new ArrayList<>();
+
+    /** Counts loads, closes and tower calls around the fake. */
+    static final class CountingLoader implements ModelLoader {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public EmbeddingModel load(ModelSpec spec) {
+            LOADS.incrementAndGet();
+            FakeModel fake = new FakeModel();
+            return new EmbeddingModel() {
+                public String modelId() { return "counting"; }
+                public int imageHeight() { return fake.imageHeight(); }
+                public int imageWidth() { return fake.imageWidth(); }
+                public int embeddingDim() { return fake.embeddingDim(); }
+                public void preprocess(byte[] b, FloatBuffer dst) throws ImageRejectedException { fake.preprocess(b, dst); }
+                public float[][] imageEmbeddings(FloatBuffer px, int n) {
+                    synchronized (IMAGE_BATCHES) {
+                        IMAGE_BATCHES.add(n);
+                    }
+                    return fake.imageEmbeddings(px, n);
+                }
+                public float[][] textEmbeddings(List<String> texts) {
+                    synchronized (TEXT_CALLS) {
+                        TEXT_CALLS.add(texts.size());
+                    }
+                    return fake.textEmbeddings(texts);
+                }
+                public float[][] probabilities(float[][] i, float[][] t) { return fake.probabilities(i, t); }
+                public String provider() { return "CPU"; }
+                public boolean cpuFallback() { return false; }
+                public void close() { CLOSES.incrementAndGet(); }
+            };
+        }
+    }
+
+    private static ModelSpec spec(int maxBatch, boolean bucketing) {
+        return new ModelSpec("m", "cpu", -1, "fp32", 1, false, maxBatch, 50, bucketing, 1);
+    }
+
+    @Test
+    void oneSessionPerSpecSharedAndReferenceCounted() throws Exception {
+        int loads = LOADS.get();
+        int closes = CLOSES.get();
+        SharedModels.Handle a = SharedModels.acquire(spec(4, false), new CountingLoader());
+        SharedModels.Handle b = SharedModels.acquire(spec(4, false), new CountingLoader());
+        SharedModels.Handle other = SharedModels.acquire(spec(8, false), new CountingLoader());
+        assertThat(LOADS.get() - loads).isEqualTo(2);
+        assertThat(a.model()).isSameAs(b.model());
+        assertThat(other.model()).isNotSameAs(a.model());
+        a.close();
+        a.close(); // idempotent: one reference released once
+        assertThat(CLOSES.get() - closes).isZero();
+        b.close();
+        assertThat(CLOSES.get() - closes).isEqualTo(1);
+        other.close();
+        assertThat(CLOSES.get() - closes).isEqualTo(2);
+        assertThat(SharedModels.openSessions()).isZero();
+    }
+
+    @Test
+    void textEmbeddingsAreComputedOncePerKeyInChunks() throws Exception {
+        try (SharedModels.Handle h = SharedModels.acquire(spec(4, false), new CountingLoader())) {
+            List<String> labels = new ArrayList<>();
+            for (int i = 0; i < 2000; i++) {
+                labels.add("label " + i);
+            }
+            synchronized (TEXT_CALLS) {
+                TEXT_CALLS.clear();
+            }
+            CompletableFuture<float[][]> first = h.textEmbeddings("big@1", labels);
+            CompletableFuture<float[][]> again = h.textEmbeddings("big@1", labels);
+            float[][] embeds = first.get(30, TimeUnit.SECONDS);
+            assertThat(again.get(30, TimeUnit.SECONDS)).isSameAs(embeds);
+            assertThat(embeds).hasNumberOfRows(2000);
+            assertThat(embeds[1999]).isEqualTo(new FakeModel().textEmbeddings(List.of("label 1999"))[0]);
+            synchronized (TEXT_CALLS) {
+                // 2,000 texts in chunks of 128: 15 full chunks and one of 80, and no second encoding.
+                assertThat(TEXT_CALLS).hasSize(16).allMatch(n -> n <= SharedModels.TEXT_CHUNK);
+                assertThat(TEXT_CALLS.stream().mapToInt(Integer::intValue).sum()).isEqualTo(2000);
+            }
+            // A new version is a new key: encoded again.
+            h.textEmbeddings("big@2", labels.subList(0, 3)).get(30, TimeUnit.SECONDS);
+            synchronized (TEXT_CALLS) {
+                assertThat(TEXT_CALLS).hasSize(17).endsWith(3);
+            }
+        }
+    }
+
+    @Test
+    void imagesAreBatchedAndPaddedToBuckets() throws Exception {
+        try (SharedModels.Handle h = SharedModels.acquire(spec(8, true), new CountingLoader())) {
+            synchronized (IMAGE_BATCHES) {
+                IMAGE_BATCHES.clear();
+            }
+            float[] px = new float[3 * 4 * 4];
+            List<CompletableFuture<SharedModels.ImageResult>> fs = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                fs.add(h.embed(px));
+            }
+            for (CompletableFuture<SharedModels.ImageResult> f : fs) {
+                SharedModels.ImageResult r = f.get(30, TimeUnit.SECONDS);
+                assertThat(r.batchSize()).isEqualTo(3);
+                assertThat(r.embedding()).hasSize(3);
+            }
+            synchronized (IMAGE_BATCHES) {
+                assertThat(IMAGE_BATCHES).containsExactly(4); // 3 images run as a batch of 4
+            }
+        }
+    }
+}
