@@ -18,7 +18,7 @@ final class SessionOptionsFactory {
     static OrtSession.SessionOptions create(OnnxOptions options) throws OrtException {
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         try {
-            so.setOptimizationLevel(switch (options.optimizationLevel()) {
+            so.setOptimizationLevel(switch (effectiveLevel(options)) {
                 case DISABLED -> OrtSession.SessionOptions.OptLevel.NO_OPT;
                 case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
                 case EXTENDED -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
@@ -39,6 +39,19 @@ final class SessionOptionsFactory {
             so.close();
             throw e;
         }
+    }
+
+    /**
+     * The level actually used: ONNX Runtime 1.24.1 on CPU cannot build fp16 graphs at ALL (its
+     * layout-level fusions reference casts it inserted itself and fail with "Attempting to get index by
+     * a name which does not exist: InsertedPrecisionFreeCast_..."), so fp16 on CPU stops at EXTENDED.
+     */
+    static OnnxOptions.OptimizationLevel effectiveLevel(OnnxOptions options) {
+        if (options.variant() == ModelVariant.FP16 && options.provider() == ExecutionProvider.CPU
+                && options.optimizationLevel() == OnnxOptions.OptimizationLevel.ALL) {
+            return OnnxOptions.OptimizationLevel.EXTENDED;
+        }
+        return options.optimizationLevel();
     }
 
     /** The ONNX Runtime providers compiled into the library on the class path. */
