@@ -1,0 +1,70 @@
+"""Pillow + NumPy baseline for `siglip bench`: the steps of transformers' load_image +
+SiglipImageProcessor (decode, convert("RGB"), bicubic resize, rescale, normalise, HWC->CHW),
+timed on one core. Prints `pillow <step> ms=<median> cpu_ms=<median>` lines, median of --runs
+runs of --per-run images each; cpu_ms is this process's CPU time (time.process_time).
+
+Usage: OMP_NUM_THREADS=1 /usr/bin/python3 pillow_preprocess.py IMAGE.jpg [--size 224] [--runs 7] [--per-run 40]
+"""
+import argparse
+import io
+import statistics
+import time
+
+import numpy as np
+import PIL
+from PIL import Image
+
+
+def timed(fn, runs, per_run):
+    for _ in range(per_run):  # warm-up
+        fn()
+    wall, cpu = [], []
+    for _ in range(runs):
+        w0, c0 = time.perf_counter(), time.process_time()
+        for _ in range(per_run):
+            fn()
+        wall.append((time.perf_counter() - w0) * 1e3 / per_run)
+        cpu.append((time.process_time() - c0) * 1e3 / per_run)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("image")
+    ap.add_argument("--size", type=int, default=224)
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--per-run", type=int, default=40)
+    a = ap.parse_args()
+    data = open(a.image, "rb").read()
+    size = (a.size, a.size)
+    # SiglipImageProcessor defaults: rescale 1/255, mean = std = 0.5.
+    mean = np.array([0.5, 0.5, 0.5], dtype=np.float32)
+    std = np.array([0.5, 0.5, 0.5], dtype=np.float32)
+
+    def decode():
+        im = Image.open(io.BytesIO(data))
+        im.load()
+        return im.convert("RGB")
+
+    rgb = decode()
+    small = rgb.resize(size, Image.BICUBIC)
+
+    def resize():
+        return rgb.resize(size, Image.BICUBIC)
+
+    def normalise(im=small):
+        x = np.asarray(im).astype(np.float64) * (1 / 255)
+        x = (x.astype(np.float32) - mean) / std
+        return np.ascontiguousarray(x.transpose(2, 0, 1))
+
+    def full():
+        return normalise(decode().resize(size, Image.BICUBIC))
+
+    print(f"pillow version={PIL.__version__} numpy={np.__version__} image={rgb.width}x{rgb.height} size={a.size}")
+    for name, fn in (("decode", decode), ("resize", resize), ("normalise", normalise), ("full", full)):
+        ms, cpu = timed(fn, a.runs, a.per_run)
+        print(f"pillow {name} ms={ms:.3f} cpu_ms={cpu:.3f}")
+
+
+if __name__ == "__main__":
+    main()
