@@ -1,11 +1,17 @@
 package dev.siglipstream.cli;
 
 import dev.siglipstream.siglip.image.ImageDecoder;
+import dev.siglipstream.siglip.image.ImageProcessorConfig;
+import dev.siglipstream.siglip.image.PillowResize;
+import dev.siglipstream.siglip.image.RgbImage;
 import dev.siglipstream.siglip.image.SiglipImageProcessor;
 import dev.siglipstream.siglip.onnx.SiglipModel;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.FloatBuffer;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -14,12 +20,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code siglip bench}: vision-tower images/s per batch size and preprocessing images/s per core.
- * Each figure is the median of several timed runs, with the min and max beside it.
+ * {@code siglip bench}: vision-tower images/s per batch size and preprocessing images/s per core,
+ * with Pillow + NumPy doing the same preprocessing steps in the same run when Debian's python3-pil
+ * and python3-numpy are installed. Each figure is the median of several timed runs.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark the vision tower (images/s at each batch size) and preprocessing of a 640x480 JPEG "
-                + "(images/s on one core). Each figure: median of --runs runs (min and max beside it)."})
+                + "(images/s on one core). Each figure: median of --runs runs (min and max beside it).",
+                "Preprocessing is also timed step by step (decode, resize) in CPU time of the one working thread "
+                        + "(cpu_ms, steadier than wall time on a shared machine), and compared with Pillow + NumPy "
+                        + "doing the same steps (bench/pillow_preprocess.py, run with --pillow-python, one thread): "
+                        + "'preprocess java/pillow' below 1 means Java is faster."})
 final class BenchCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
 
@@ -34,6 +45,18 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--skip-vision", description = "Only benchmark preprocessing.")
     boolean skipVision;
+
+    @Option(names = "--preprocess-size", defaultValue = "224", paramLabel = "N",
+            description = "Preprocess the 640x480 bench JPEG to N x N, whatever the model's size. Default: ${DEFAULT-VALUE}.")
+    int preprocessSize;
+
+    @Option(names = "--pillow-python", defaultValue = "/usr/bin/python3", paramLabel = "PATH",
+            description = "Python with PIL and numpy for the Pillow baseline (Debian's python3-pil, python3-numpy). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Path pillowPython;
+
+    @Option(names = "--skip-pillow", description = "Do not run the Pillow baseline.")
+    boolean skipPillow;
 
     /** A figure: per-second rates of several runs. */
     record Figure(double median, double min, double max, int runs) {
@@ -79,22 +102,97 @@ final class BenchCommand implements Callable<Integer> {
                     System.out.printf("vision batch=%d images/s=%s%n", batch, f);
                 }
             }
-            byte[] jpeg = benchJpeg();
-            ImageDecoder decoder = new ImageDecoder(modelOptions.maxPixels());
-            FloatBuffer one = SiglipImageProcessor.allocate(1, h, w);
-            Figure decode = measure(() -> {
-                decoder.decode(jpeg);
-                return 1;
-            });
-            Figure full = measure(() -> {
-                one.clear();
-                processor.preprocess(jpeg, one);
-                return 1;
-            });
-            System.out.printf("decode jpeg 640x480 images/s/core=%s ms/image=%.3f%n", decode, 1000 / decode.median());
-            System.out.printf("preprocess jpeg 640x480->%dx%d images/s/core=%s ms/image=%.3f%n", w, h, full, 1000 / full.median());
+            benchPreprocessing();
         }
         return 0;
+    }
+
+    /** Java's decode, resize and full preprocessing of the bench JPEG, then Pillow's, then the ratios. */
+    private void benchPreprocessing() throws Exception {
+        if (preprocessSize < 1) throw new IllegalArgumentException("--preprocess-size must be >= 1, got " + preprocessSize);
+        int n = preprocessSize;
+        byte[] jpeg = benchJpeg();
+        SiglipImageProcessor processor = new SiglipImageProcessor(
+                ImageProcessorConfig.defaults().withSize(n, n), modelOptions.maxPixels());
+        ImageDecoder decoder = new ImageDecoder(modelOptions.maxPixels());
+        RgbImage decoded = decoder.decode(jpeg);
+        String from = decoded.width() + "x" + decoded.height();
+        String to = n + "x" + n;
+        FloatBuffer one = SiglipImageProcessor.allocate(1, n, n);
+        StepFigure decode = measureSteps(() -> {
+            decoder.decode(jpeg);
+            return 1;
+        });
+        StepFigure resize = measureSteps(() -> {
+            PillowResize.bicubic(decoded, n, n);
+            return 1;
+        });
+        StepFigure full = measureSteps(() -> {
+            one.clear();
+            processor.preprocess(jpeg, one);
+            return 1;
+        });
+        System.out.printf("decode jpeg %s images/s/core=%s ms/image=%.3f cpu_ms/image=%.3f%n", from, decode.rate(),
+                decode.wallMs(), decode.cpuMs());
+        System.out.printf("resize bicubic %s->%s ms/image=%.3f cpu_ms/image=%.3f%n", from, to, resize.wallMs(), resize.cpuMs());
+        System.out.printf("preprocess jpeg %s->%s images/s/core=%s ms/image=%.3f cpu_ms/image=%.3f%n", from, to,
+                full.rate(), full.wallMs(), full.cpuMs());
+        if (skipPillow) {
+            System.out.println("pillow baseline skipped: --skip-pillow");
+            return;
+        }
+        String why = PillowBaseline.unavailable(pillowPython);
+        if (why != null) {
+            System.out.println("pillow baseline skipped: " + why);
+            return;
+        }
+        int perRun = Math.max(5, (int) Math.ceil(minSeconds * 1000 / Math.max(1.0, full.wallMs())));
+        PillowBaseline.Result pillow = PillowBaseline.run(pillowPython, jpeg, n, Math.max(3, runs), perRun);
+        System.out.println(pillow.header());
+        pillow.steps().forEach((step, f) -> System.out.printf("pillow %s ms/image=%.3f cpu_ms/image=%.3f%n", step,
+                f.wallMs(), f.cpuMs()));
+        ratio("decode", decode, pillow.steps().get("decode"));
+        ratio("resize", resize, pillow.steps().get("resize"));
+        ratio("preprocess", full, pillow.steps().get("full"));
+    }
+
+    private static void ratio(String step, StepFigure java, PillowBaseline.Step pillow) {
+        if (pillow == null) return;
+        System.out.printf("%s java/pillow: %.2f (CPU time per image, one thread; wall time %.2f)%n", step,
+                java.cpuMs() / pillow.cpuMs(), java.wallMs() / pillow.wallMs());
+    }
+
+    /** Median per-item milliseconds of CPU time (this thread) and wall time, and the items/s figure. */
+    record StepFigure(double cpuMs, double wallMs, Figure rate) {}
+
+    /** Like {@link #measure}, also reading this thread's CPU time, which waiting for a core does not inflate. */
+    StepFigure measureSteps(Work work) throws Exception {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long warmEnd = System.nanoTime() + (long) (minSeconds * 0.5e9);
+        do {
+            work.run();
+        } while (System.nanoTime() < warmEnd);
+        double[] rates = new double[runs];
+        double[] cpu = new double[runs];
+        double[] wall = new double[runs];
+        for (int r = 0; r < runs; r++) {
+            long cpu0 = mx.getCurrentThreadCpuTime();
+            long start = System.nanoTime();
+            long items = 0;
+            long elapsed;
+            do {
+                items += work.run();
+                elapsed = System.nanoTime() - start;
+            } while (elapsed < minSeconds * 1e9);
+            rates[r] = items / (elapsed / 1e9);
+            wall[r] = elapsed / 1e6 / items;
+            cpu[r] = (mx.getCurrentThreadCpuTime() - cpu0) / 1e6 / items;
+        }
+        return new StepFigure(median(cpu), median(wall), Figure.of(rates));
+    }
+
+    private static double median(double[] v) {
+        return Figure.of(v).median();
     }
 
     /** One warm-up run, then {@code runs} timed runs of at least {@code minSeconds} each; items per second. */
