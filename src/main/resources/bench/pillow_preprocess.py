@@ -52,10 +52,14 @@ def main():
     def resize():
         return rgb.resize(size, Image.BICUBIC)
 
+    mean_chw, std_chw = mean[:, None, None], std[:, None, None]
+
     def normalise(im=small):
-        x = np.asarray(im).astype(np.float64) * (1 / 255)
-        x = (x.astype(np.float32) - mean) / std
-        return np.ascontiguousarray(x.transpose(2, 0, 1))
+        # transformers' order of operations (uint8 * 1/255 in float64, to float32, minus mean, over
+        # std), done channels-first: the same values as its channels-last broadcast, about twice as
+        # fast in NumPy, so the baseline is the stronger one.
+        x = np.asarray(im).transpose(2, 0, 1).astype(np.float64, order="C") * (1 / 255)
+        return (x.astype(np.float32) - mean_chw) / std_chw
 
     def full():
         return normalise(decode().resize(size, Image.BICUBIC))

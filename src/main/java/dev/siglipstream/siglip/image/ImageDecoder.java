@@ -521,11 +521,19 @@ public final class ImageDecoder {
             }
         }
 
-        /** An array of exactly {@code n} bytes (RgbImage needs the exact length), kept while sizes repeat. */
+        /**
+         * An array of exactly {@code n} bytes (RgbImage needs the exact length), kept while sizes
+         * repeat; images over {@link #MAX_KEPT_BYTES} get a fresh array so a rare huge image does not
+         * stay pinned to the thread.
+         */
         byte[] pixels(int n) {
+            if (n > MAX_KEPT_BYTES) return new byte[n];
             if (pixels.length != n) pixels = new byte[n];
             return pixels;
         }
+
+        /** 4 megapixels of RGB. */
+        static final int MAX_KEPT_BYTES = 3 * 4 * 1024 * 1024;
     }
 
     /**
