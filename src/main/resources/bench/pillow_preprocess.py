@@ -2,6 +2,7 @@
 SiglipImageProcessor (decode, convert("RGB"), bicubic resize, rescale, normalise, HWC->CHW),
 timed on one core. Prints `pillow <step> ms=<median> cpu_ms=<median>` lines, median of --runs
 runs of --per-run images each; cpu_ms is this process's CPU time (time.process_time).
+`transformers_steps` repeats the pipeline the way transformers does it (no transformers import).
 
 Usage: OMP_NUM_THREADS=1 /usr/bin/python3 pillow_preprocess.py IMAGE.jpg [--size 224] [--runs 7] [--per-run 40]
 """
@@ -12,7 +13,7 @@ import time
 
 import numpy as np
 import PIL
-from PIL import Image
+from PIL import Image, ImageOps
 
 
 def timed(fn, runs, per_run):
@@ -64,8 +65,21 @@ def main():
     def full():
         return normalise(decode().resize(size, Image.BICUBIC))
 
+    def transformers_steps():
+        # What load_image + SiglipImageProcessor do, minus transformers' Python-level checks (so the
+        # real thing is a little slower): exif_transpose, convert, to NumPy, resize through
+        # to_pil_image, float64 rescale to float32, channels-last normalise, transpose to CHW.
+        im = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+        x = np.array(im)
+        x = np.array(Image.fromarray(x).resize(size, Image.BICUBIC))
+        x = (x.astype(np.float64) * (1 / 255)).astype(np.float32)
+        x = (x - mean) / std
+        return np.ascontiguousarray(x.transpose(2, 0, 1))
+
+    assert np.array_equal(full(), transformers_steps())
     print(f"pillow version={PIL.__version__} numpy={np.__version__} image={rgb.width}x{rgb.height} size={a.size}")
-    for name, fn in (("decode", decode), ("resize", resize), ("normalise", normalise), ("full", full)):
+    for name, fn in (("decode", decode), ("resize", resize), ("normalise", normalise), ("full", full),
+                     ("transformers_steps", transformers_steps)):
         ms, cpu = timed(fn, a.runs, a.per_run)
         print(f"pillow {name} ms={ms:.3f} cpu_ms={cpu:.3f}")
 

@@ -119,41 +119,64 @@ final class BenchCommand implements Callable<Integer> {
         String from = decoded.width() + "x" + decoded.height();
         String to = n + "x" + n;
         FloatBuffer one = SiglipImageProcessor.allocate(1, n, n);
-        StepFigure decode = measureSteps(() -> {
+        Work[] java = {() -> {
             decoder.decode(jpeg);
             return 1;
-        });
-        StepFigure resize = measureSteps(() -> {
+        }, () -> {
             PillowResize.bicubic(decoded, n, n);
             return 1;
-        });
-        StepFigure full = measureSteps(() -> {
+        }, () -> {
             one.clear();
             processor.preprocess(jpeg, one);
             return 1;
-        });
+        }};
+        String why = skipPillow ? "--skip-pillow" : PillowBaseline.unavailable(pillowPython);
+        for (Work w : java) warmUp(w);
+        // Java and Pillow take turns, one timed run each per round, so a change in the machine's
+        // load hits both sides alike; each figure is the median over the rounds.
+        double[][][] javaRuns = new double[java.length][3][runs]; // [step][cpu, wall, rate][round]
+        List<PillowBaseline.Result> pillowRuns = new java.util.ArrayList<>();
+        int perRun = 0;
+        for (int r = 0; r < runs; r++) {
+            for (int i = 0; i < java.length; i++) {
+                double[] sample = timeOnce(java[i]);
+                for (int m = 0; m < 3; m++) javaRuns[i][m][r] = sample[m];
+            }
+            if (why == null) {
+                if (perRun == 0) perRun = Math.max(5, (int) Math.ceil(minSeconds * 1000 / Math.max(1.0, javaRuns[2][1][0])));
+                pillowRuns.add(PillowBaseline.run(pillowPython, jpeg, n, 1, perRun));
+            }
+        }
+        StepFigure decode = StepFigure.of(javaRuns[0]);
+        StepFigure resize = StepFigure.of(javaRuns[1]);
+        StepFigure full = StepFigure.of(javaRuns[2]);
         System.out.printf("decode jpeg %s images/s/core=%s ms/image=%.3f cpu_ms/image=%.3f%n", from, decode.rate(),
                 decode.wallMs(), decode.cpuMs());
         System.out.printf("resize bicubic %s->%s ms/image=%.3f cpu_ms/image=%.3f%n", from, to, resize.wallMs(), resize.cpuMs());
         System.out.printf("preprocess jpeg %s->%s images/s/core=%s ms/image=%.3f cpu_ms/image=%.3f%n", from, to,
                 full.rate(), full.wallMs(), full.cpuMs());
-        if (skipPillow) {
-            System.out.println("pillow baseline skipped: --skip-pillow");
-            return;
-        }
-        String why = PillowBaseline.unavailable(pillowPython);
         if (why != null) {
             System.out.println("pillow baseline skipped: " + why);
             return;
         }
-        int perRun = Math.max(5, (int) Math.ceil(minSeconds * 1000 / Math.max(1.0, full.wallMs())));
-        PillowBaseline.Result pillow = PillowBaseline.run(pillowPython, jpeg, n, Math.max(3, runs), perRun);
-        System.out.println(pillow.header());
-        pillow.steps().forEach((step, f) -> System.out.printf("pillow %s ms/image=%.3f cpu_ms/image=%.3f%n", step,
-                f.wallMs(), f.cpuMs()));
-        ratio("decode", decode, pillow.steps().get("decode"));
-        ratio("resize", resize, pillow.steps().get("resize"));
-        ratio("preprocess", full, pillow.steps().get("full"));
+        System.out.println(pillowRuns.get(0).header() + " rounds=" + runs + " images/run=" + perRun);
+        java.util.Map<String, PillowBaseline.Step> pillow = new java.util.LinkedHashMap<>();
+        for (String step : pillowRuns.get(0).steps().keySet()) {
+            double[] cpu = pillowRuns.stream().mapToDouble(p -> p.steps().get(step).cpuMs()).toArray();
+            double[] wall = pillowRuns.stream().mapToDouble(p -> p.steps().get(step).wallMs()).toArray();
+            PillowBaseline.Step f = new PillowBaseline.Step(median(cpu), median(wall));
+            pillow.put(step, f);
+            System.out.printf("pillow %s ms/image=%.3f cpu_ms/image=%.3f%n", step, f.wallMs(), f.cpuMs());
+        }
+        ratio("decode", decode, pillow.get("decode"));
+        ratio("resize", resize, pillow.get("resize"));
+        ratio("preprocess", full, pillow.get("full"));
+        PillowBaseline.Step hf = pillow.get("transformers_steps");
+        if (hf != null) {
+            System.out.printf("preprocess transformers-steps/java: %.2f (CPU time per image, one thread; wall time %.2f; "
+                    + "transformers' steps in Pillow + NumPy, without its Python-level checks)%n",
+                    hf.cpuMs() / full.cpuMs(), hf.wallMs() / full.wallMs());
+        }
     }
 
     private static void ratio(String step, StepFigure java, PillowBaseline.Step pillow) {
@@ -163,32 +186,36 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Median per-item milliseconds of CPU time (this thread) and wall time, and the items/s figure. */
-    record StepFigure(double cpuMs, double wallMs, Figure rate) {}
+    record StepFigure(double cpuMs, double wallMs, Figure rate) {
+        /** From {@code [cpu ms, wall ms, items/s][run]}. */
+        static StepFigure of(double[][] runs) {
+            return new StepFigure(median(runs[0]), median(runs[1]), Figure.of(runs[2]));
+        }
+    }
 
-    /** Like {@link #measure}, also reading this thread's CPU time, which waiting for a core does not inflate. */
-    StepFigure measureSteps(Work work) throws Exception {
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    private void warmUp(Work work) throws Exception {
         long warmEnd = System.nanoTime() + (long) (minSeconds * 0.5e9);
         do {
             work.run();
         } while (System.nanoTime() < warmEnd);
-        double[] rates = new double[runs];
-        double[] cpu = new double[runs];
-        double[] wall = new double[runs];
-        for (int r = 0; r < runs; r++) {
-            long cpu0 = mx.getCurrentThreadCpuTime();
-            long start = System.nanoTime();
-            long items = 0;
-            long elapsed;
-            do {
-                items += work.run();
-                elapsed = System.nanoTime() - start;
-            } while (elapsed < minSeconds * 1e9);
-            rates[r] = items / (elapsed / 1e9);
-            wall[r] = elapsed / 1e6 / items;
-            cpu[r] = (mx.getCurrentThreadCpuTime() - cpu0) / 1e6 / items;
-        }
-        return new StepFigure(median(cpu), median(wall), Figure.of(rates));
+    }
+
+    /**
+     * One timed run of at least {@code minSeconds}: per-item CPU ms of this thread (which waiting for
+     * a core does not inflate), per-item wall ms, and items/s.
+     */
+    private double[] timeOnce(Work work) throws Exception {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long cpu0 = mx.getCurrentThreadCpuTime();
+        long start = System.nanoTime();
+        long items = 0;
+        long elapsed;
+        do {
+            items += work.run();
+            elapsed = System.nanoTime() - start;
+        } while (elapsed < minSeconds * 1e9);
+        return new double[] {(mx.getCurrentThreadCpuTime() - cpu0) / 1e6 / items, elapsed / 1e6 / items,
+            items / (elapsed / 1e9)};
     }
 
     private static double median(double[] v) {

@@ -44,7 +44,7 @@ class PillowBaselineTest {
         assumeTrue(why == null, "Pillow baseline not available: " + why);
         PillowBaseline.Result r = PillowBaseline.run(python, BenchCommand.benchJpeg(), 32, 1, 2);
         assertThat(r.header()).contains("image=640x480").contains("size=32");
-        assertThat(r.steps()).containsOnlyKeys("decode", "resize", "normalise", "full");
+        assertThat(r.steps()).containsOnlyKeys("decode", "resize", "normalise", "full", "transformers_steps");
         assertThat(r.steps().get("full").cpuMs()).isPositive();
     }
 }
