@@ -33,6 +33,7 @@ public final class PillowResize {
         byte[] temp = new byte[0];
         int[] acc = new int[0];
         int[] row = new int[0];
+        long[] longs = new long[0];
         byte[] line = new byte[0];
         float[] floats = new float[0];
 
@@ -40,8 +41,6 @@ public final class PillowResize {
             if (row.length < n) row = new int[n];
             return row;
         }
-
-        long[] longs = new long[0];
 
         long[] longs(int n) {
             if (longs.length < n) longs = new long[n];
