@@ -74,31 +74,11 @@ public final class PillowResize {
         final int[] first;
         final int[] count;
         final int[] weights; // outSize * ksize, Pillow's normalised int coefficients
-        /**
-         * The same kernel with every output reading exactly ksize inputs from {@code start[i]}: edge
-         * windows are shifted inwards and padded with zero weights (exact in integer arithmetic), so
-         * the tap loop has one trip count and linear indices. Null when ksize exceeds the input.
-         */
-        final int[] start;
-        final int[] padded;
-
-        private Axis(int outSize, int ksize, int inSize) {
+        private Axis(int outSize, int ksize) {
             this.ksize = ksize;
             this.first = new int[outSize];
             this.count = new int[outSize];
             this.weights = new int[outSize * ksize];
-            this.start = ksize <= inSize ? new int[outSize] : null;
-            this.padded = ksize <= inSize ? new int[outSize * ksize] : null;
-        }
-
-        private void pad(int inSize) {
-            if (start == null) return;
-            for (int i = 0; i < first.length; i++) {
-                int s = Math.min(first[i], inSize - ksize);
-                start[i] = s;
-                int shift = first[i] - s;
-                System.arraycopy(weights, i * ksize, padded, i * ksize + shift, count[i]);
-            }
         }
 
         /** Pillow's precompute_coeffs + normalize_coeffs_8bpc for the box (0, inSize). */
@@ -109,7 +89,7 @@ public final class PillowResize {
             double filterscale = Math.max(scale, 1.0);
             double support = filterSupport * filterscale;
             int ksize = (int) Math.ceil(support) * 2 + 1;
-            Axis axis = new Axis(outSize, ksize, inSize);
+            Axis axis = new Axis(outSize, ksize);
             double[] k = new double[ksize];
             double ss = 1.0 / filterscale;
             for (int xx = 0; xx < outSize; xx++) {
@@ -135,7 +115,6 @@ public final class PillowResize {
                 axis.first[xx] = xmin;
                 axis.count[xx] = Math.max(xmax, 0);
             }
-            axis.pad(inSize);
             return axis;
         }
 
@@ -217,7 +196,7 @@ public final class PillowResize {
             if (horizontal) {
                 int n = vertical ? rowCount : dstHeight;
                 rows = scratch.temp(n * stride);
-                horizontalPass(src, rows, scratch.row(srcWidth * 3), scratch);
+                horizontalPass(src, rows, scratch.longs(srcWidth), scratch.row(srcWidth));
                 rowsOffset = 0;
                 if (!vertical) {
                     byte[] line = scratch.line(stride);
@@ -234,72 +213,36 @@ public final class PillowResize {
             verticalPass(rows, rowsOffset, scratch.acc(stride), scratch.line(stride), sink);
         }
 
-        private void horizontalPass(byte[] src, byte[] dst, int[] row, Scratch scratch) {
+        /**
+         * Pillow's horizontal pass over the rows the vertical pass needs. R and G share one long per
+         * pixel ({@code R·2³² + G}), so one 64-bit multiply-add per tap does both channels' sums,
+         * {@code ΣR·2³² + ΣG}, exactly: each true sum fits in an int, as in Pillow, so the low word is
+         * ΣG as a signed int and the rest, shifted down, is ΣR.
+         */
+        private void horizontalPass(byte[] src, byte[] dst, long[] rg, int[] b) {
             final int rows = vertical ? rowCount : dstHeight;
             final int startRow = vertical ? rowFirst : 0;
-            if (xAxis.start != null) {
-                horizontalPadded(src, dst, scratch.longs(srcWidth), row, rows, startRow);
-                return;
-            }
             final int ksize = xAxis.ksize;
             final int[] first = xAxis.first;
             final int[] count = xAxis.count;
             final int[] w = xAxis.weights;
-            final int srcStride = srcWidth * 3;
-            int o = 0;
-            for (int y = 0; y < rows; y++) {
-                // Widen the row once so the taps below are plain int multiply-adds.
-                final int rowBase = (y + startRow) * srcStride;
-                for (int i = 0; i < srcStride; i++) {
-                    row[i] = src[rowBase + i] & 0xff;
-                }
-                for (int xx = 0; xx < dstWidth; xx++) {
-                    int p = first[xx] * 3;
-                    int kb = xx * ksize;
-                    int n = count[xx];
-                    int s0 = HALF;
-                    int s1 = HALF;
-                    int s2 = HALF;
-                    for (int x = 0; x < n; x++, p += 3) {
-                        int kv = w[kb + x];
-                        s0 += row[p] * kv;
-                        s1 += row[p + 1] * kv;
-                        s2 += row[p + 2] * kv;
-                    }
-                    dst[o] = clip8(s0);
-                    dst[o + 1] = clip8(s1);
-                    dst[o + 2] = clip8(s2);
-                    o += 3;
-                }
-            }
-        }
-
-        /**
-         * The horizontal pass with the padded kernel: every window has ksize taps at linear indices.
-         * R and G share one long per pixel ({@code R·2³² + G}): one 64-bit multiply-add then does both
-         * channels' sums, {@code ΣR·2³² + ΣG}, exactly, because each true sum fits in an int as in
-         * Pillow (the low word is ΣG as a signed int; the rest, shifted down, is ΣR).
-         */
-        private void horizontalPadded(byte[] src, byte[] dst, long[] rg, int[] b, int rows, int startRow) {
-            final int ksize = xAxis.ksize;
-            final int[] start = xAxis.start;
-            final int[] w = xAxis.padded;
             final int sw = srcWidth;
             final int srcStride = sw * 3;
             final long half2 = ((long) HALF << 32) + HALF;
             int o = 0;
             for (int y = 0; y < rows; y++) {
-                final int rowBase = (y + startRow) * srcStride;
-                for (int x = 0, i = rowBase; x < sw; x++, i += 3) {
+                // Widen the row once so the taps below are plain multiply-adds on consecutive elements.
+                for (int x = 0, i = (y + startRow) * srcStride; x < sw; x++, i += 3) {
                     rg[x] = ((long) (src[i] & 0xff) << 32) | (src[i + 1] & 0xff);
                     b[x] = src[i + 2] & 0xff;
                 }
                 for (int xx = 0; xx < dstWidth; xx++) {
-                    final int p = start[xx];
+                    final int p = first[xx];
                     final int kb = xx * ksize;
+                    final int n = count[xx];
                     long s01 = half2;
                     int s2 = HALF;
-                    for (int k = 0; k < ksize; k++) {
+                    for (int k = 0; k < n; k++) {
                         int kv = w[kb + k];
                         s01 += rg[p + k] * kv;
                         s2 += b[p + k] * kv;
