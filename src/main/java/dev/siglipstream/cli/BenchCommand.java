@@ -1,11 +1,17 @@
 package dev.siglipstream.cli;
 
 import dev.siglipstream.siglip.image.ImageDecoder;
+import dev.siglipstream.siglip.image.ImageProcessorConfig;
+import dev.siglipstream.siglip.image.PillowResize;
+import dev.siglipstream.siglip.image.RgbImage;
 import dev.siglipstream.siglip.image.SiglipImageProcessor;
 import dev.siglipstream.siglip.onnx.SiglipModel;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.FloatBuffer;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -14,12 +20,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code siglip bench}: vision-tower images/s per batch size and preprocessing images/s per core.
- * Each figure is the median of several timed runs, with the min and max beside it.
+ * {@code siglip bench}: vision-tower images/s per batch size and preprocessing images/s per core,
+ * with Pillow + NumPy doing the same preprocessing steps in the same run when Debian's python3-pil
+ * and python3-numpy are installed. Each figure is the median of several timed runs.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Benchmark the vision tower (images/s at each batch size) and preprocessing of a 640x480 JPEG "
-                + "(images/s on one core). Each figure: median of --runs runs (min and max beside it)."})
+                + "(images/s on one core). Each figure: median of --runs runs (min and max beside it).",
+                "Preprocessing is also timed step by step (decode, resize) in CPU time of the one working thread "
+                        + "(cpu_ms, steadier than wall time on a shared machine), and compared with Pillow + NumPy "
+                        + "doing the same steps (bench/pillow_preprocess.py, run with --pillow-python, one thread): "
+                        + "'preprocess java/pillow' below 1 means Java is faster."})
 final class BenchCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
 
@@ -34,6 +45,18 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--skip-vision", description = "Only benchmark preprocessing.")
     boolean skipVision;
+
+    @Option(names = "--preprocess-size", defaultValue = "224", paramLabel = "N",
+            description = "Preprocess the 640x480 bench JPEG to N x N, whatever the model's size. Default: ${DEFAULT-VALUE}.")
+    int preprocessSize;
+
+    @Option(names = "--pillow-python", defaultValue = "/usr/bin/python3", paramLabel = "PATH",
+            description = "Python with PIL and numpy for the Pillow baseline (Debian's python3-pil, python3-numpy). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Path pillowPython;
+
+    @Option(names = "--skip-pillow", description = "Do not run the Pillow baseline.")
+    boolean skipPillow;
 
     /** A figure: per-second rates of several runs. */
     record Figure(double median, double min, double max, int runs) {
@@ -79,22 +102,124 @@ final class BenchCommand implements Callable<Integer> {
                     System.out.printf("vision batch=%d images/s=%s%n", batch, f);
                 }
             }
-            byte[] jpeg = benchJpeg();
-            ImageDecoder decoder = new ImageDecoder(modelOptions.maxPixels());
-            FloatBuffer one = SiglipImageProcessor.allocate(1, h, w);
-            Figure decode = measure(() -> {
-                decoder.decode(jpeg);
-                return 1;
-            });
-            Figure full = measure(() -> {
-                one.clear();
-                processor.preprocess(jpeg, one);
-                return 1;
-            });
-            System.out.printf("decode jpeg 640x480 images/s/core=%s ms/image=%.3f%n", decode, 1000 / decode.median());
-            System.out.printf("preprocess jpeg 640x480->%dx%d images/s/core=%s ms/image=%.3f%n", w, h, full, 1000 / full.median());
+            benchPreprocessing();
         }
         return 0;
+    }
+
+    /** Java's decode, resize and full preprocessing of the bench JPEG, then Pillow's, then the ratios. */
+    private void benchPreprocessing() throws Exception {
+        if (preprocessSize < 1) throw new IllegalArgumentException("--preprocess-size must be >= 1, got " + preprocessSize);
+        int n = preprocessSize;
+        byte[] jpeg = benchJpeg();
+        SiglipImageProcessor processor = new SiglipImageProcessor(
+                ImageProcessorConfig.defaults().withSize(n, n), modelOptions.maxPixels());
+        ImageDecoder decoder = new ImageDecoder(modelOptions.maxPixels());
+        RgbImage decoded = decoder.decode(jpeg);
+        String from = decoded.width() + "x" + decoded.height();
+        String to = n + "x" + n;
+        FloatBuffer one = SiglipImageProcessor.allocate(1, n, n);
+        Work[] java = {() -> {
+            decoder.decode(jpeg);
+            return 1;
+        }, () -> {
+            PillowResize.bicubic(decoded, n, n);
+            return 1;
+        }, () -> {
+            one.clear();
+            processor.preprocess(jpeg, one);
+            return 1;
+        }};
+        String why = skipPillow ? "--skip-pillow" : PillowBaseline.unavailable(pillowPython);
+        for (Work w : java) warmUp(w);
+        // Java and Pillow take turns, one timed run each per round, so a change in the machine's
+        // load hits both sides alike; each figure is the median over the rounds.
+        double[][][] javaRuns = new double[java.length][3][runs]; // [step][cpu, wall, rate][round]
+        List<PillowBaseline.Result> pillowRuns = new java.util.ArrayList<>();
+        int perRun = 0;
+        for (int r = 0; r < runs; r++) {
+            for (int i = 0; i < java.length; i++) {
+                double[] sample = timeOnce(java[i]);
+                for (int m = 0; m < 3; m++) javaRuns[i][m][r] = sample[m];
+            }
+            if (why == null) {
+                if (perRun == 0) perRun = Math.max(5, (int) Math.ceil(minSeconds * 1000 / Math.max(1.0, javaRuns[2][1][0])));
+                pillowRuns.add(PillowBaseline.run(pillowPython, jpeg, n, 1, perRun));
+            }
+        }
+        StepFigure decode = StepFigure.of(javaRuns[0]);
+        StepFigure resize = StepFigure.of(javaRuns[1]);
+        StepFigure full = StepFigure.of(javaRuns[2]);
+        System.out.printf("decode jpeg %s images/s/core=%s ms/image=%.3f cpu_ms/image=%.3f%n", from, decode.rate(),
+                decode.wallMs(), decode.cpuMs());
+        System.out.printf("resize bicubic %s->%s ms/image=%.3f cpu_ms/image=%.3f%n", from, to, resize.wallMs(), resize.cpuMs());
+        System.out.printf("preprocess jpeg %s->%s images/s/core=%s ms/image=%.3f cpu_ms/image=%.3f%n", from, to,
+                full.rate(), full.wallMs(), full.cpuMs());
+        if (why != null) {
+            System.out.println("pillow baseline skipped: " + why);
+            return;
+        }
+        System.out.println(pillowRuns.get(0).header() + " rounds=" + runs + " images/run=" + perRun);
+        java.util.Map<String, PillowBaseline.Step> pillow = new java.util.LinkedHashMap<>();
+        for (String step : pillowRuns.get(0).steps().keySet()) {
+            double[] cpu = pillowRuns.stream().mapToDouble(p -> p.steps().get(step).cpuMs()).toArray();
+            double[] wall = pillowRuns.stream().mapToDouble(p -> p.steps().get(step).wallMs()).toArray();
+            PillowBaseline.Step f = new PillowBaseline.Step(median(cpu), median(wall));
+            pillow.put(step, f);
+            System.out.printf("pillow %s ms/image=%.3f cpu_ms/image=%.3f%n", step, f.wallMs(), f.cpuMs());
+        }
+        ratio("decode", decode, pillow.get("decode"));
+        ratio("resize", resize, pillow.get("resize"));
+        ratio("preprocess", full, pillow.get("full"));
+        PillowBaseline.Step hf = pillow.get("transformers_steps");
+        if (hf != null) {
+            System.out.printf("preprocess transformers-steps/java: %.2f (CPU time per image, one thread; wall time %.2f; "
+                    + "transformers' steps in Pillow + NumPy, without its Python-level checks)%n",
+                    hf.cpuMs() / full.cpuMs(), hf.wallMs() / full.wallMs());
+        }
+    }
+
+    private static void ratio(String step, StepFigure java, PillowBaseline.Step pillow) {
+        if (pillow == null) return;
+        System.out.printf("%s java/pillow: %.2f (CPU time per image, one thread; wall time %.2f)%n", step,
+                java.cpuMs() / pillow.cpuMs(), java.wallMs() / pillow.wallMs());
+    }
+
+    /** Median per-item milliseconds of CPU time (this thread) and wall time, and the items/s figure. */
+    record StepFigure(double cpuMs, double wallMs, Figure rate) {
+        /** From {@code [cpu ms, wall ms, items/s][run]}. */
+        static StepFigure of(double[][] runs) {
+            return new StepFigure(median(runs[0]), median(runs[1]), Figure.of(runs[2]));
+        }
+    }
+
+    private void warmUp(Work work) throws Exception {
+        long warmEnd = System.nanoTime() + (long) (minSeconds * 0.5e9);
+        do {
+            work.run();
+        } while (System.nanoTime() < warmEnd);
+    }
+
+    /**
+     * One timed run of at least {@code minSeconds}: per-item CPU ms of this thread (which waiting for
+     * a core does not inflate), per-item wall ms, and items/s.
+     */
+    private double[] timeOnce(Work work) throws Exception {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long cpu0 = mx.getCurrentThreadCpuTime();
+        long start = System.nanoTime();
+        long items = 0;
+        long elapsed;
+        do {
+            items += work.run();
+            elapsed = System.nanoTime() - start;
+        } while (elapsed < minSeconds * 1e9);
+        return new double[] {(mx.getCurrentThreadCpuTime() - cpu0) / 1e6 / items, elapsed / 1e6 / items,
+            items / (elapsed / 1e9)};
+    }
+
+    private static double median(double[] v) {
+        return Figure.of(v).median();
     }
 
     /** One warm-up run, then {@code runs} timed runs of at least {@code minSeconds} each; items per second. */

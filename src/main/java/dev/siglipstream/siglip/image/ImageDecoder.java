@@ -1,20 +1,25 @@
 package dev.siglipstream.siglip.image;
 
+import java.awt.Transparency;
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
 import java.awt.image.ComponentSampleModel;
+import java.awt.image.DataBuffer;
 import java.awt.image.DataBufferByte;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Iterator;
+import java.util.Objects;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.event.IIOReadWarningListener;
 import javax.imageio.spi.ImageReaderSpi;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
+import javax.imageio.stream.ImageInputStreamImpl;
 
 /**
  * Turns encoded image bytes into 8-bit RGB exactly as transformers' {@code load_image} does with
@@ -23,8 +28,12 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * clipped to 0..255, 16-bit colour reduced to its high byte, CMYK converted with Pillow's formula).
  *
  * <p>Reads JPEG, PNG, GIF (first frame), BMP, TIFF (JDK ImageIO) and WebP (TwelveMonkeys). The
- * pixel limit is checked from the header before any pixel is decoded. Thread-safe: every call uses
- * its own ImageIO reader.
+ * pixel limit is checked from the header before any pixel is decoded. Thread-safe: each thread
+ * keeps its own JPEG reader (created on first use, replaced after a failed read); other formats get
+ * a fresh ImageIO reader per call.
+ *
+ * <p>Colour JPEGs without an ICC profile (the common case) are decoded by ImageIO straight into an
+ * RGB-ordered byte raster that becomes the {@link RgbImage}'s array: no BGR image, no copy.
  *
  * <p>Usage: {@code RgbImage img = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS).decode(bytes);}
  */
@@ -35,7 +44,13 @@ public final class ImageDecoder {
      */
     public static final long DEFAULT_MAX_PIXELS = 2L * 89_478_485L;
 
+    /** The sRGB, 8-bit, R-G-B interleaved colour model of the rasters JPEGs are decoded into. */
+    private static final ColorModel RGB_MODEL = new ComponentColorModel(
+            ColorSpace.getInstance(ColorSpace.CS_sRGB), false, false, Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
+    private static final int[] RGB_OFFSETS = {0, 1, 2};
+
     private final long maxPixels;
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
     public ImageDecoder(long maxPixels) {
         if (maxPixels <= 0) {
@@ -48,8 +63,22 @@ public final class ImageDecoder {
         return maxPixels;
     }
 
-    /** Decodes one image; never throws an unchecked exception for bad input. */
+    /** Decodes one image; never throws an unchecked exception for bad input. The caller owns the pixels. */
     public RgbImage decode(byte[] encoded) throws ImageDecodeException {
+        return decode(encoded, false);
+    }
+
+    /**
+     * Like {@link #decode(byte[])}, but the pixels may live in a buffer this thread reuses: they stay
+     * valid only until this thread's next {@code decodeTransient} call on this decoder. For callers
+     * that consume the image at once (the preprocessor), so a stream of same-size images allocates
+     * no pixel memory.
+     */
+    RgbImage decodeTransient(byte[] encoded) throws ImageDecodeException {
+        return decode(encoded, true);
+    }
+
+    private RgbImage decode(byte[] encoded, boolean reuse) throws ImageDecodeException {
         if (encoded == null || encoded.length == 0) {
             throw new ImageDecodeException(ImageDecodeException.Reason.EMPTY, "image is empty (0 bytes)");
         }
@@ -61,7 +90,10 @@ public final class ImageDecoder {
         }
         RgbImage rgb;
         try {
-            rgb = read(encoded, format);
+            int jpegComponents = format == Format.JPEG ? JpegInfo.components(encoded) : -1;
+            rgb = jpegComponents == 3 && !JpegInfo.hasIccProfile(encoded)
+                    ? readJpegRgb(encoded, reuse)
+                    : read(encoded, format, jpegComponents);
         } catch (ImageDecodeException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
@@ -72,30 +104,75 @@ public final class ImageDecoder {
         return Orientation.apply(rgb, Orientation.find(encoded));
     }
 
-    private RgbImage read(byte[] encoded, Format format) throws IOException, ImageDecodeException {
+    /**
+     * A 3-component JPEG without an ICC profile: libjpeg's YCbCr → RGB output lands directly in an
+     * R-G-B interleaved raster whose array is the result (ImageIO's default BGR image would need a
+     * per-pixel band swap while reading and a copy after).
+     */
+    private RgbImage readJpegRgb(byte[] encoded, boolean reuse) throws IOException, ImageDecodeException {
+        Scratch s = scratch.get();
+        ImageReader reader = s.jpegReader();
+        boolean ok = false;
+        try (ImageInputStream in = new ByteArrayImageInputStream(encoded)) {
+            reader.setInput(in, true, true);
+            int w = reader.getWidth(0);
+            int h = reader.getHeight(0);
+            checkSize(Format.JPEG, w, h);
+            int n = Math.multiplyExact(Math.multiplyExact(w, h), 3);
+            byte[] px = reuse ? s.pixels(n) : new byte[n];
+            ImageReadParam param = reader.getDefaultReadParam();
+            param.setDestination(new BufferedImage(RGB_MODEL, Raster.createInterleavedRaster(
+                    new DataBufferByte(px, n), w, h, w * 3, 3, RGB_OFFSETS, null), false, null));
+            s.watch.truncated = null;
+            reader.read(0, param);
+            checkTruncation(Format.JPEG, encoded, s.watch);
+            ok = true;
+            return new RgbImage(w, h, px);
+        } finally {
+            if (ok) {
+                reader.setInput(null); // drop the reference to the encoded bytes
+            } else {
+                s.discardJpegReader(); // a failed read may leave libjpeg's state half-reset
+            }
+        }
+    }
+
+    private void checkSize(Format format, int w, int h) throws ImageDecodeException {
+        if (w <= 0 || h <= 0) {
+            throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT,
+                    format.label + " header gives an empty size " + w + "x" + h);
+        }
+        long pixels = (long) w * h;
+        if (pixels > maxPixels) {
+            throw new ImageDecodeException(ImageDecodeException.Reason.TOO_LARGE,
+                    "image is " + w + "x" + h + " = " + pixels
+                            + " pixels, over the limit of " + maxPixels);
+        }
+    }
+
+    private static void checkTruncation(Format format, byte[] encoded, TruncationWatch watch)
+            throws ImageDecodeException {
+        if (watch.truncated != null && !endsWithEoi(encoded)) {
+            // Pillow refuses truncated files ("image file is truncated"); ImageIO pads them grey.
+            throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT,
+                    format.label + " image is truncated (" + encoded.length + " bytes): "
+                            + watch.truncated);
+        }
+    }
+
+    private RgbImage read(byte[] encoded, Format format, int jpegComponents)
+            throws IOException, ImageDecodeException {
         ImageReader reader = format.newReader();
         if (reader == null) {
             throw new ImageDecodeException(ImageDecodeException.Reason.UNSUPPORTED_FORMAT,
                     "no " + format.label + " reader is available on the class path");
         }
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
+        try (ImageInputStream in = new ByteArrayImageInputStream(encoded)) {
             reader.setInput(in, true, true);
-            int w = reader.getWidth(0);
-            int h = reader.getHeight(0);
-            long pixels = (long) w * h;
-            if (w <= 0 || h <= 0) {
-                throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT,
-                        format.label + " header gives an empty size " + w + "x" + h);
-            }
-            if (pixels > maxPixels) {
-                throw new ImageDecodeException(ImageDecodeException.Reason.TOO_LARGE,
-                        "image is " + w + "x" + h + " = " + pixels
-                                + " pixels, over the limit of " + maxPixels);
-            }
+            checkSize(format, reader.getWidth(0), reader.getHeight(0));
             TruncationWatch watch = new TruncationWatch();
             reader.addIIOReadWarningListener(watch);
             RgbImage out;
-            int jpegComponents = format == Format.JPEG ? JpegInfo.components(encoded) : -1;
             if (jpegComponents == 4) {
                 // ImageIO cannot make a BufferedImage of CMYK; the raster carries the decoded samples.
                 out = cmykToRgb(reader.readRaster(0, null), JpegInfo.adobeTransform(encoded));
@@ -107,12 +184,7 @@ public final class ImageDecoder {
                 BufferedImage bi = reader.read(0);
                 out = toRgb(bi.getRaster(), bi.getColorModel(), format);
             }
-            if (watch.truncated != null && !endsWithEoi(encoded)) {
-                // Pillow refuses truncated files ("image file is truncated"); ImageIO pads them grey.
-                throw new ImageDecodeException(ImageDecodeException.Reason.CORRUPT,
-                        format.label + " image is truncated (" + encoded.length + " bytes): "
-                                + watch.truncated);
-            }
+            checkTruncation(format, encoded, watch);
             return out;
         } finally {
             reader.dispose();
@@ -420,6 +492,84 @@ public final class ImageDecoder {
                 p += 2 + len;
             }
             return new int[] {comps, adobe, icc, jfif, rgbIds};
+        }
+    }
+
+    /** One thread's reusable decoding state. */
+    private static final class Scratch {
+        private ImageReader jpeg;
+        final TruncationWatch watch = new TruncationWatch();
+        private byte[] pixels = new byte[0];
+
+        ImageReader jpegReader() throws IOException, ImageDecodeException {
+            if (jpeg == null) {
+                ImageReader r = Format.JPEG.newReader();
+                if (r == null) {
+                    throw new ImageDecodeException(ImageDecodeException.Reason.UNSUPPORTED_FORMAT,
+                            "no JPEG reader is available on the class path");
+                }
+                r.addIIOReadWarningListener(watch);
+                jpeg = r;
+            }
+            return jpeg;
+        }
+
+        void discardJpegReader() {
+            if (jpeg != null) {
+                jpeg.dispose();
+                jpeg = null;
+            }
+        }
+
+        /**
+         * An array of exactly {@code n} bytes (RgbImage needs the exact length), kept while sizes
+         * repeat; images over {@link #MAX_KEPT_BYTES} get a fresh array so a rare huge image does not
+         * stay pinned to the thread.
+         */
+        byte[] pixels(int n) {
+            if (n > MAX_KEPT_BYTES) return new byte[n];
+            if (pixels.length != n) pixels = new byte[n];
+            return pixels;
+        }
+
+        /** 4 megapixels of RGB. */
+        static final int MAX_KEPT_BYTES = 3 * 4 * 1024 * 1024;
+    }
+
+    /**
+     * An ImageInputStream over a byte array: ImageIO's MemoryCacheImageInputStream would copy the
+     * bytes into its own cache blocks first.
+     */
+    static final class ByteArrayImageInputStream extends ImageInputStreamImpl {
+        private final byte[] data;
+
+        ByteArrayImageInputStream(byte[] data) {
+            this.data = Objects.requireNonNull(data, "data");
+        }
+
+        @Override
+        public int read() throws IOException {
+            checkClosed();
+            bitOffset = 0;
+            return streamPos < data.length ? data[(int) streamPos++] & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            checkClosed();
+            Objects.checkFromIndexSize(off, len, b.length);
+            bitOffset = 0;
+            if (len == 0) return 0;
+            if (streamPos >= data.length) return -1;
+            int n = (int) Math.min(len, data.length - streamPos);
+            System.arraycopy(data, (int) streamPos, b, off, n);
+            streamPos += n;
+            return n;
+        }
+
+        @Override
+        public long length() {
+            return data.length;
         }
     }
 

@@ -33,10 +33,28 @@ public final class PillowResize {
         byte[] temp = new byte[0];
         int[] acc = new int[0];
         int[] row = new int[0];
+        long[] longs = new long[0];
+        byte[] line = new byte[0];
+        float[] floats = new float[0];
 
         int[] row(int n) {
             if (row.length < n) row = new int[n];
             return row;
+        }
+
+        long[] longs(int n) {
+            if (longs.length < n) longs = new long[n];
+            return longs;
+        }
+
+        byte[] line(int n) {
+            if (line.length < n) line = new byte[n];
+            return line;
+        }
+
+        float[] floats(int n) {
+            if (floats.length < n) floats = new float[n];
+            return floats;
         }
 
         byte[] temp(int n) {
@@ -56,7 +74,6 @@ public final class PillowResize {
         final int[] first;
         final int[] count;
         final int[] weights; // outSize * ksize, Pillow's normalised int coefficients
-
         private Axis(int outSize, int ksize) {
             this.ksize = ksize;
             this.first = new int[outSize];
@@ -156,53 +173,82 @@ public final class PillowResize {
 
         /** Resizes {@code src} (srcWidth×srcHeight×3) into {@code out} (dstWidth×dstHeight×3). */
         void run(byte[] src, byte[] out, Scratch scratch) {
+            run(src, scratch, (y, line) -> System.arraycopy(line, 0, out, y * dstWidth * 3, dstWidth * 3));
+        }
+
+        /**
+         * Resizes {@code src} and hands each finished output row (dstWidth×3 interleaved bytes, in a
+         * buffer reused for the next row) to {@code sink}, so a consumer such as normalisation can
+         * work on rows while they are in cache instead of on a whole resized image.
+         */
+        void run(byte[] src, Scratch scratch, RowSink sink) {
+            final int stride = dstWidth * 3;
             if (!horizontal && !vertical) {
-                System.arraycopy(src, 0, out, 0, dstWidth * dstHeight * 3);
+                byte[] line = scratch.line(stride);
+                for (int y = 0; y < dstHeight; y++) {
+                    System.arraycopy(src, y * stride, line, 0, stride);
+                    sink.row(y, line);
+                }
                 return;
             }
             byte[] rows; // the rows the vertical pass reads, starting at source row rowFirst
             int rowsOffset;
             if (horizontal) {
-                rows = vertical ? scratch.temp(rowCount * dstWidth * 3) : out;
-                horizontalPass(src, rows, scratch.row(srcWidth * 3));
+                int n = vertical ? rowCount : dstHeight;
+                rows = scratch.temp(n * stride);
+                horizontalPass(src, rows, scratch.longs(srcWidth), scratch.row(srcWidth));
                 rowsOffset = 0;
+                if (!vertical) {
+                    byte[] line = scratch.line(stride);
+                    for (int y = 0; y < dstHeight; y++) {
+                        System.arraycopy(rows, y * stride, line, 0, stride);
+                        sink.row(y, line);
+                    }
+                    return;
+                }
             } else {
                 rows = src;
                 rowsOffset = rowFirst * srcWidth * 3;
             }
-            if (vertical) {
-                verticalPass(rows, rowsOffset, out, scratch.acc(dstWidth * 3));
-            }
+            verticalPass(rows, rowsOffset, scratch.acc(stride), scratch.line(stride), sink);
         }
 
-        private void horizontalPass(byte[] src, byte[] dst, int[] row) {
+        /**
+         * Pillow's horizontal pass over the rows the vertical pass needs. R and G share one long per
+         * pixel ({@code R·2³² + G}), so one 64-bit multiply-add per tap does both channels' sums,
+         * {@code ΣR·2³² + ΣG}, exactly: each true sum fits in an int, as in Pillow, so the low word is
+         * ΣG as a signed int and the rest, shifted down, is ΣR.
+         */
+        private void horizontalPass(byte[] src, byte[] dst, long[] rg, int[] b) {
+            final int rows = vertical ? rowCount : dstHeight;
+            final int startRow = vertical ? rowFirst : 0;
             final int ksize = xAxis.ksize;
             final int[] first = xAxis.first;
             final int[] count = xAxis.count;
             final int[] w = xAxis.weights;
-            final int srcStride = srcWidth * 3;
-            final int rows = vertical ? rowCount : dstHeight;
-            final int startRow = vertical ? rowFirst : 0;
+            final int sw = srcWidth;
+            final int srcStride = sw * 3;
+            final long half2 = ((long) HALF << 32) + HALF;
             int o = 0;
             for (int y = 0; y < rows; y++) {
-                // Widen the row once so the taps below are plain int multiply-adds.
-                final int rowBase = (y + startRow) * srcStride;
-                for (int i = 0; i < srcStride; i++) {
-                    row[i] = src[rowBase + i] & 0xff;
+                // Widen the row once so the taps below are plain multiply-adds on consecutive elements.
+                for (int x = 0, i = (y + startRow) * srcStride; x < sw; x++, i += 3) {
+                    rg[x] = ((long) (src[i] & 0xff) << 32) | (src[i + 1] & 0xff);
+                    b[x] = src[i + 2] & 0xff;
                 }
                 for (int xx = 0; xx < dstWidth; xx++) {
-                    int p = first[xx] * 3;
-                    int kb = xx * ksize;
-                    int n = count[xx];
-                    int s0 = HALF;
-                    int s1 = HALF;
+                    final int p = first[xx];
+                    final int kb = xx * ksize;
+                    final int n = count[xx];
+                    long s01 = half2;
                     int s2 = HALF;
-                    for (int x = 0; x < n; x++, p += 3) {
-                        int kv = w[kb + x];
-                        s0 += row[p] * kv;
-                        s1 += row[p + 1] * kv;
-                        s2 += row[p + 2] * kv;
+                    for (int k = 0; k < n; k++) {
+                        int kv = w[kb + k];
+                        s01 += rg[p + k] * kv;
+                        s2 += b[p + k] * kv;
                     }
+                    int s1 = (int) s01;
+                    int s0 = (int) ((s01 - s1) >> 32);
                     dst[o] = clip8(s0);
                     dst[o + 1] = clip8(s1);
                     dst[o + 2] = clip8(s2);
@@ -211,29 +257,57 @@ public final class PillowResize {
             }
         }
 
-        private void verticalPass(byte[] rows, int rowsOffset, byte[] dst, int[] acc) {
+        private void verticalPass(byte[] rows, int rowsOffset, int[] acc, byte[] line, RowSink sink) {
             final int ksize = yAxis.ksize;
             final int stride = dstWidth * 3;
             final int[] w = yAxis.weights;
             for (int yy = 0; yy < dstHeight; yy++) {
-                java.util.Arrays.fill(acc, 0, stride, HALF);
                 int n = yAxis.count[yy];
                 int kb = yy * ksize;
                 // bounds are relative to rowFirst, as Pillow shifts them for the cropped temp image
                 int r = rowsOffset + (yAxis.first[yy] - rowFirst) * stride;
-                // Integer sums are exact, so accumulating row by row equals Pillow's per-pixel order.
-                for (int y = 0; y < n; y++, r += stride) {
-                    int kv = w[kb + y];
+                // Integer sums are exact, so accumulating row by row equals Pillow's per-pixel order;
+                // two taps per sweep halve the loads and stores of acc.
+                int y = 0;
+                if (n >= 2) {
+                    int k0 = w[kb];
+                    int k1 = w[kb + 1];
+                    int r1 = r + stride;
                     for (int i = 0; i < stride; i++) {
-                        acc[i] += (rows[r + i] & 0xff) * kv;
+                        acc[i] = HALF + (rows[r + i] & 0xff) * k0 + (rows[r1 + i] & 0xff) * k1;
+                    }
+                    y = 2;
+                    r += 2 * stride;
+                } else {
+                    java.util.Arrays.fill(acc, 0, stride, HALF);
+                }
+                for (; y + 1 < n; y += 2, r += 2 * stride) {
+                    int k0 = w[kb + y];
+                    int k1 = w[kb + y + 1];
+                    int r1 = r + stride;
+                    for (int i = 0; i < stride; i++) {
+                        acc[i] += (rows[r + i] & 0xff) * k0 + (rows[r1 + i] & 0xff) * k1;
                     }
                 }
-                int o = yy * stride;
-                for (int i = 0; i < stride; i++) {
-                    dst[o + i] = clip8(acc[i]);
+                if (y < n) {
+                    int k0 = w[kb + y];
+                    for (int i = 0; i < stride; i++) {
+                        acc[i] += (rows[r + i] & 0xff) * k0;
+                    }
                 }
+                for (int i = 0; i < stride; i++) {
+                    line[i] = clip8(acc[i]);
+                }
+                sink.row(yy, line);
             }
         }
+    }
+
+    /** Receives output rows; the array is reused for the next row. */
+    @FunctionalInterface
+    interface RowSink {
+        /** Row {@code y}: dstWidth×3 interleaved bytes from index 0 of {@code rgb}. */
+        void row(int y, byte[] rgb);
     }
 
     private static byte clip8(int v) {

@@ -10,8 +10,10 @@ import java.util.List;
  * {@code height × width} with Pillow's filter, {@code float32(uint8 * rescale_factor)} (product in
  * double), {@code (x - mean) / std} in float32, HWC → CHW.
  *
- * <p>Thread-safe; each thread keeps its own scratch buffers and last resize plan, so steady-state
- * preprocessing allocates only the decoded image.
+ * <p>Thread-safe; each thread keeps its own scratch buffers, decoded-pixel buffer and last resize
+ * plan, so steady-state preprocessing of same-size images allocates no pixel memory. Pixels go from
+ * ImageIO's raster through the resize straight into {@code dst}: each resized row is normalised and
+ * written to its three channel planes while it is in cache, with no whole-image intermediate.
  *
  * <p>Usage:
  * <pre>{@code
@@ -63,7 +65,7 @@ public final class SiglipImageProcessor {
 
     /** Decodes and preprocesses one image into {@code dst}: 3 × height × width floats, CHW. */
     public void preprocess(byte[] encoded, FloatBuffer dst) throws ImageDecodeException {
-        preprocess(decoder.decode(encoded), dst);
+        preprocess(decoder.decodeTransient(encoded), dst);
     }
 
     /**
@@ -81,25 +83,20 @@ public final class SiglipImageProcessor {
                     + " floats remaining, need 3*" + h + "*" + w + " = " + 3 * plane);
         }
         Worker worker = workers.get();
-        byte[] pixels;
         if (image.width() == w && image.height() == h) {
-            pixels = image.rgb(); // Pillow returns a copy for a same-size resize
+            // Pillow returns a copy for a same-size resize: normalise the pixels as they are.
+            worker.begin(dst, w, plane);
+            byte[] rgb = image.rgb();
+            for (int y = 0; y < h; y++) worker.row(y, rgb, y * w * 3);
         } else if (!config.doResize()) {
             throw new IllegalArgumentException("do_resize is false and the image is "
                     + image.width() + "x" + image.height() + ", expected " + w + "x" + h);
         } else {
-            pixels = worker.resize(image, w, h, config.resample());
+            worker.begin(dst, w, plane);
+            worker.plan(image, w, h, config.resample()).run(image.rgb(), worker.scratch, worker);
         }
-        float[] out = worker.floats(3 * plane);
-        float[] l0 = lut[0];
-        float[] l1 = lut[1];
-        float[] l2 = lut[2];
-        for (int i = 0, p = 0; i < plane; i++, p += 3) {
-            out[i] = l0[pixels[p] & 0xff];
-            out[plane + i] = l1[pixels[p + 1] & 0xff];
-            out[2 * plane + i] = l2[pixels[p + 2] & 0xff];
-        }
-        dst.put(out, 0, 3 * plane);
+        worker.end();
+        dst.position(dst.position() + 3 * plane);
     }
 
     /**
@@ -115,7 +112,7 @@ public final class SiglipImageProcessor {
         for (int i = 0; i < images.size(); i++) {
             RgbImage img;
             try {
-                img = decoder.decode(images.get(i));
+                img = decoder.decodeTransient(images.get(i));
             } catch (ImageDecodeException e) {
                 throw new ImageDecodeException(e.reason(), "image " + i + ": " + e.getMessage(), e);
             }
@@ -135,25 +132,59 @@ public final class SiglipImageProcessor {
         return ByteBuffer.allocateDirect((int) (n * 4)).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
-    /** Per-thread scratch: the last resize plan (images of one size reuse it) and work buffers. */
-    private static final class Worker {
-        private final PillowResize.Scratch scratch = new PillowResize.Scratch();
+    /**
+     * Per-thread scratch: the last resize plan (images of one size reuse it), work buffers, and the
+     * row sink that normalises resized rows into the destination's three planes.
+     */
+    private final class Worker implements PillowResize.RowSink {
+        final PillowResize.Scratch scratch = new PillowResize.Scratch();
         private PillowResize.Plan plan;
-        private byte[] resized = new byte[0];
-        private float[] floats = new float[0];
+        private FloatBuffer dst;
+        private int base;
+        private int width;
+        private int plane;
+        private float[] line;
 
-        byte[] resize(RgbImage image, int w, int h, int resample) {
+        PillowResize.Plan plan(RgbImage image, int w, int h, int resample) {
             if (plan == null || !plan.matches(image.width(), image.height(), w, h, resample)) {
                 plan = PillowResize.Plan.of(image.width(), image.height(), w, h, resample);
             }
-            if (resized.length < w * h * 3) resized = new byte[w * h * 3];
-            plan.run(image.rgb(), resized, scratch);
-            return resized;
+            return plan;
         }
 
-        float[] floats(int n) {
-            if (floats.length < n) floats = new float[n];
-            return floats;
+        void begin(FloatBuffer dst, int width, int plane) {
+            this.dst = dst;
+            this.base = dst.position();
+            this.width = width;
+            this.plane = plane;
+            this.line = scratch.floats(3 * width);
+        }
+
+        void end() {
+            dst = null; // do not keep the caller's buffer alive
+        }
+
+        @Override
+        public void row(int y, byte[] rgb) {
+            row(y, rgb, 0);
+        }
+
+        /** Normalises one row of interleaved RGB through the LUT and writes it to the three planes. */
+        void row(int y, byte[] rgb, int offset) {
+            final int w = width;
+            final float[] out = line;
+            final float[] l0 = lut[0];
+            final float[] l1 = lut[1];
+            final float[] l2 = lut[2];
+            for (int x = 0, p = offset; x < w; x++, p += 3) {
+                out[x] = l0[rgb[p] & 0xff];
+                out[w + x] = l1[rgb[p + 1] & 0xff];
+                out[2 * w + x] = l2[rgb[p + 2] & 0xff];
+            }
+            int o = base + y * w;
+            dst.put(o, out, 0, w);
+            dst.put(o + plane, out, w, w);
+            dst.put(o + 2 * plane, out, 2 * w, w);
         }
     }
 }

@@ -57,4 +57,34 @@ class ScoringTest {
         assertThatThrownBy(() -> ZeroShotImageClassifier.hypothesis("{} and {}", "x")).hasMessageContaining("more than one");
         assertThatThrownBy(() -> ZeroShotImageClassifier.hypothesis("{oops", "x")).hasMessageContaining("unmatched");
     }
+
+    @Test
+    void blockedLogitsAreBitIdenticalToThePlainTripleLoop() {
+        java.util.Random rnd = new java.util.Random(5);
+        for (int[] shape : new int[][] {{7, 5, 33}, {32, 9, 768}, {1, 1, 1}, {4, 2, 3}, {3, 0, 8}, {0, 3, 8}}) {
+            float[][] img = new float[shape[0]][shape[2]];
+            float[][] txt = new float[shape[1]][shape[2]];
+            for (float[] r : img) for (int k = 0; k < r.length; k++) r[k] = (float) rnd.nextGaussian();
+            for (float[] r : txt) for (int k = 0; k < r.length; k++) r[k] = (float) rnd.nextGaussian();
+            float[][] got = Scoring.logits(img, txt, 117.33f, -12.93f);
+            assertThat(got.length).isEqualTo(shape[0]);
+            for (int i = 0; i < shape[0]; i++) {
+                assertThat(got[i]).hasSize(shape[1]);
+                for (int t = 0; t < shape[1]; t++) {
+                    float dot = 0f;
+                    for (int k = 0; k < shape[2]; k++) dot += img[i][k] * txt[t][k];
+                    assertThat(got[i][t]).as("%s [%d][%d]", java.util.Arrays.toString(shape), i, t)
+                            .isEqualTo(dot * 117.33f + -12.93f);
+                }
+            }
+        }
+    }
+
+    @Test
+    void mismatchedDimensionsAreNamed() {
+        assertThatThrownBy(() -> Scoring.logits(new float[][] {{1f, 2f}}, new float[][] {{1f, 2f, 3f}}, 1f, 0f))
+                .hasMessageContaining("2 dims").hasMessageContaining("3");
+        assertThatThrownBy(() -> Scoring.logits(new float[][] {{1f, 2f}}, new float[][] {{1f, 2f}, {1f}}, 1f, 0f))
+                .hasMessageContaining("text embedding 1 has 1 dims");
+    }
 }
