@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
             RunCommand.class,
             DemoCommand.class,
             LabelSetCommand.class,
+            SynthModelCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
