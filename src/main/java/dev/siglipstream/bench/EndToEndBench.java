@@ -49,7 +49,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * consumer. Two phases on one running job:
  *
  * <ol>
- *   <li><b>throughput</b>: {@code events} image events are produced before the job starts; the rate is
+ *   <li><b>throughput</b>: {@code warmupEvents}, then {@code events} image events are produced before the
+ *       job starts; the rate is, over the timed events only,
  *       the events made visible after the first committed output divided by the time from the first
  *       committed output to the last (so model loading and job start-up are not counted);</li>
  *   <li><b>latency</b>: events are produced at {@code loadFraction} of that rate, each stamped with its
@@ -76,10 +77,10 @@ public final class EndToEndBench {
     private EndToEndBench() {}
 
     /** What to run; build with {@link #builder(String)}. */
-    public record Settings(String model, String variant, int events, boolean smallImages, int maxBatchSize,
+    public record Settings(String model, String variant, int events, int warmupEvents, boolean smallImages, int maxBatchSize,
             Duration maxBatchDelay, int parallelism, int intraOpThreads, int preprocessThreads, int asyncCapacity,
-            Duration checkpointInterval, boolean exactlyOnce, double loadFraction, Duration latencyDuration,
-            int minLatencyEvents, Duration timeout) {
+            Duration checkpointInterval, Duration bufferTimeout, boolean exactlyOnce, double loadFraction,
+            Duration latencyDuration, int minLatencyEvents, int maxLatencyEvents, Duration timeout) {
 
         public static Builder builder(String model) {
             return new Builder(model);
@@ -91,6 +92,7 @@ public final class EndToEndBench {
         private final String model;
         private String variant = "fp32";
         private int events = 1000;
+        private int warmupEvents = -1;
         private boolean smallImages;
         private int maxBatchSize = 32;
         private Duration maxBatchDelay = Duration.ofMillis(10);
@@ -103,6 +105,8 @@ public final class EndToEndBench {
         private double loadFraction = 0.5;
         private Duration latencyDuration = Duration.ofSeconds(15);
         private int minLatencyEvents = 20;
+        private int maxLatencyEvents = 100_000;
+        private Duration bufferTimeout = Duration.ofMillis(5);
         private Duration timeout = Duration.ofMinutes(20);
 
         private Builder(String model) {
@@ -112,6 +116,8 @@ public final class EndToEndBench {
         public Builder variant(String v) { this.variant = v; return this; }
         /** Events of the throughput phase. */
         public Builder events(int n) { this.events = n; return this; }
+        /** Events sent ahead of the timed ones so the JIT, the session and the transactions warm up; -1 = events / 4. */
+        public Builder warmupEvents(int n) { this.warmupEvents = n; return this; }
         /** 64×64 generated JPEGs instead of the bundled 640×480 COCO photo. */
         public Builder smallImages(boolean small) { this.smallImages = small; return this; }
         public Builder maxBatchSize(int n) { this.maxBatchSize = n; return this; }
@@ -128,6 +134,12 @@ public final class EndToEndBench {
         public Builder loadFraction(double f) { this.loadFraction = f; return this; }
         public Builder latencyDuration(Duration d) { this.latencyDuration = d; return this; }
         public Builder minLatencyEvents(int n) { this.minLatencyEvents = n; return this; }
+        public Builder maxLatencyEvents(int n) { this.maxLatencyEvents = n; return this; }
+        /**
+         * Flink's {@code execution.buffer-timeout.interval}: how long a partly filled network buffer
+         * waits between chains. Flink's default, 100 ms per hop, would dominate the latency figures.
+         */
+        public Builder bufferTimeout(Duration d) { this.bufferTimeout = d; return this; }
         /** Give up when a phase has not finished within this long. */
         public Builder timeout(Duration d) { this.timeout = d; return this; }
 
@@ -141,11 +153,15 @@ public final class EndToEndBench {
             if (!(loadFraction > 0 && loadFraction <= 1)) {
                 throw new IllegalArgumentException("loadFraction must be in (0, 1], got " + loadFraction);
             }
-            if (minLatencyEvents < 1) throw new IllegalArgumentException("minLatencyEvents must be >= 1, got " + minLatencyEvents);
+            if (minLatencyEvents < 1 || maxLatencyEvents < minLatencyEvents) {
+                throw new IllegalArgumentException("latency events must satisfy 1 <= min <= max, got min " + minLatencyEvents
+                        + ", max " + maxLatencyEvents);
+            }
             int capacity = asyncCapacity > 0 ? asyncCapacity : Math.max(16, 4 * maxBatchSize);
-            return new Settings(model, variant, events, smallImages, maxBatchSize, maxBatchDelay, parallelism,
-                    intraOpThreads, preprocessThreads, capacity, checkpointInterval, exactlyOnce, loadFraction,
-                    latencyDuration, minLatencyEvents, timeout);
+            int warmup = warmupEvents >= 0 ? warmupEvents : events / 4;
+            return new Settings(model, variant, events, warmup, smallImages, maxBatchSize, maxBatchDelay, parallelism,
+                    intraOpThreads, preprocessThreads, capacity, checkpointInterval, bufferTimeout, exactlyOnce, loadFraction,
+                    latencyDuration, minLatencyEvents, maxLatencyEvents, timeout);
         }
     }
 
@@ -170,6 +186,7 @@ public final class EndToEndBench {
      *
      * @param scored scored events of the throughput phase (distinct ids)
      * @param deadLetters dead letters of the throughput phase (distinct ids)
+     * @param warmupAccounted warm-up events that came out (scored or dead-lettered)
      * @param duplicates ids seen more than once over both phases (0 with exactly-once)
      * @param eventsPerSecond throughput: events visible after the first committed output ÷ first-to-last seconds
      * @param meanBatchSize mean images per inference batch in the throughput phase
@@ -179,7 +196,7 @@ public final class EndToEndBench {
      * @param scoredLatency send → scored by the job ({@code processedAt}; millisecond clock)
      * @param visibleLatency send → seen by a read_committed consumer
      */
-    public record Result(int events, int scored, int deadLetters, int duplicates, double seconds, double eventsPerSecond,
+    public record Result(int events, int scored, int deadLetters, int warmupAccounted, int duplicates, double seconds, double eventsPerSecond,
             double meanBatchSize, double batchMillis, double offeredRate, int latencyEvents, int latencyAccounted,
             double latencyBatchMillis, double latencyBatchSize, Latency scoredLatency, Latency visibleLatency) {
 
@@ -205,14 +222,15 @@ public final class EndToEndBench {
             try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap);
                     Reader reader = new Reader(bootstrap)) {
                 long wall = System.currentTimeMillis();
-                for (int i = 0; i < s.events(); i++) {
-                    String id = "t-" + i;
+                for (int i = 0; i < s.warmupEvents() + s.events(); i++) {
+                    // Warm-up events first, in the same partitions: the timed ones queue behind them.
+                    String id = i < s.warmupEvents() ? "w-" + i : "t-" + (i - s.warmupEvents());
                     ImageEvent e = ImageEvent.newBuilder().setId(id).setImage(ByteBuffer.wrap(images.get(i % images.size())))
                             .setEventTime(Instant.ofEpochMilli(wall)).build();
                     producer.send(new ProducerRecord<>(IMAGES, id.getBytes(StandardCharsets.UTF_8), codec.encode(e)));
                 }
                 producer.flush();
-                log.printf("e2e: %d events (%s) produced to the in-process broker%n", s.events(),
+                log.printf("e2e: %d warm-up + %d timed events (%s) produced to the in-process broker%n", s.warmupEvents(), s.events(),
                         s.smallImages() ? "64x64 generated JPEGs" : "640x480 COCO JPEG");
 
                 Configuration conf = jobConfiguration(s, bootstrap, labelSets);
@@ -221,12 +239,14 @@ public final class EndToEndBench {
                 JobClient job = env.executeAsync("siglip-e2e-bench");
                 try {
                     Phase throughput = reader.await("t-", s.events(), s.timeout(), job);
+                    Phase warmup = reader.await("w-", s.warmupEvents(), s.timeout(), job);
                     double tp = throughput.rate();
                     log.printf(java.util.Locale.ROOT, "e2e: throughput %.2f events/s (%d events, %.2f s first-to-last)%n",
                             tp, s.events(), throughput.seconds());
 
                     double offered = Math.max(0.1, tp * s.loadFraction());
-                    int n = (int) Math.max(s.minLatencyEvents(), Math.round(offered * s.latencyDuration().toNanos() / 1e9));
+                    int n = (int) Math.min(s.maxLatencyEvents(),
+                            Math.max(s.minLatencyEvents(), Math.round(offered * s.latencyDuration().toNanos() / 1e9)));
                     log.printf(java.util.Locale.ROOT, "e2e: latency phase: %d events at %.2f events/s%n", n, offered);
                     Map<String, Long> sentNanos = new ConcurrentHashMap<>();
                     Map<String, Long> sentMillis = new ConcurrentHashMap<>();
@@ -267,7 +287,8 @@ public final class EndToEndBench {
                     for (Map.Entry<String, Long> e : latency.visibleAt.entrySet()) {
                         visibleMs[k++] = (e.getValue() - sentNanos.get(e.getKey())) / 1e6;
                     }
-                    return new Result(s.events(), throughput.scored, throughput.dead, reader.duplicates(),
+                    return new Result(s.events(), throughput.scored, throughput.dead, warmup.scored + warmup.dead,
+                            reader.duplicates(),
                             throughput.seconds(), tp, throughput.meanBatchSize(), throughput.meanBatchMillis(), offered, n,
                             latency.scored + latency.dead, latency.meanBatchMillis(), latency.meanBatchSize(),
                             Latency.of(scoredMs), Latency.of(visibleMs));
@@ -304,6 +325,7 @@ public final class EndToEndBench {
         c.set(JobOptions.ASYNC_MODE, JobOptions.AsyncMode.UNORDERED);
         c.set(JobOptions.ASYNC_TIMEOUT, s.timeout());
         c.setString("restart-strategy.type", "none");
+        c.setString("execution.buffer-timeout.interval", s.bufferTimeout().toMillis() + " ms");
         // One slot per subtask and nothing else: the cores belong to preprocessing and ONNX Runtime.
         c.setString("taskmanager.numberOfTaskSlots", String.valueOf(s.parallelism()));
         return c;

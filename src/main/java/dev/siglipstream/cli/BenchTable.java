@@ -39,14 +39,15 @@ final class BenchTable {
                     + " ms; decode + resize + normalise)");
         }
         if (e2e != null) {
-            String how = String.format(Locale.ROOT, "%s, parallelism %d, max batch %d, max delay %d ms, checkpoint %d ms, "
+            String how = String.format(Locale.ROOT, "%s, parallelism %d, max batch %d, max delay %d ms, checkpoint %d ms, buffer timeout %d ms, "
                             + "%d preprocess thread(s), intra-op %s",
                     settings.exactlyOnce() ? "exactly-once" : "at-least-once", settings.parallelism(), settings.maxBatchSize(),
-                    settings.maxBatchDelay().toMillis(), settings.checkpointInterval().toMillis(), settings.preprocessThreads(),
+                    settings.maxBatchDelay().toMillis(), settings.checkpointInterval().toMillis(), settings.bufferTimeout().toMillis(), settings.preprocessThreads(),
                     settings.intraOpThreads() == 0 ? "auto" : String.valueOf(settings.intraOpThreads()));
-            row("end-to-end images/s", f(e2e.eventsPerSecond()) + " (" + (settings.smallImages() ? "64x64 JPEGs" : "640x480 JPEG")
+            boolean rough = e2e.seconds() < 10 * settings.checkpointInterval().toMillis() / 1000.0;
+            row("end-to-end images/s", f(e2e.eventsPerSecond()) + (rough ? " ROUGH: output came in under 10 checkpoints" : "") + " (" + (settings.smallImages() ? "64x64 JPEGs" : "640x480 JPEG")
                     + "; " + how + ")");
-            row("end-to-end events", e2e.events() + " in, " + e2e.scored() + " scored + " + e2e.deadLetters()
+            row("end-to-end events", e2e.events() + " timed (after " + e2e.warmupAccounted() + " warm-up) in, " + e2e.scored() + " scored + " + e2e.deadLetters()
                     + " dead letters, " + e2e.duplicates() + " duplicates, " + f(e2e.seconds()) + " s first-to-last output");
             row("end-to-end batches", f(e2e.meanBatchSize()) + " images/batch, " + f(e2e.batchMillis()) + " ms/batch inference");
             row("latency load", f(e2e.offeredRate()) + " events/s offered (" + f(settings.loadFraction())

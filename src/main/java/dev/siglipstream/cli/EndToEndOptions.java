@@ -11,7 +11,8 @@ final class EndToEndOptions {
             description = "Also run the job end to end (in-process Kafka -> job -> Kafka, exactly-once). Default: ${DEFAULT-VALUE}.")
     boolean endToEnd;
 
-    @Option(names = "--quick", description = "Small and fast: 1 timed run of 0.2 s per figure, 200 events, a 2 s latency phase (for tests).")
+    @Option(names = "--quick", description = "Small and fast, for tests: 1 timed run of 0.2 s per figure, 200 events, "
+            + "a 2 s latency phase of at most 200 events. Its rates are rough.")
     boolean quick;
 
     @Option(names = "--events", defaultValue = "0", paramLabel = "N",
@@ -29,6 +30,11 @@ final class EndToEndOptions {
     @Option(names = "--e2e-checkpoint-interval", defaultValue = "200ms", paramLabel = "DURATION",
             description = "Checkpoint interval: exactly-once output becomes visible at checkpoints. Default: ${DEFAULT-VALUE}.")
     String checkpointInterval;
+
+    @Option(names = "--e2e-buffer-timeout", defaultValue = "5ms", paramLabel = "DURATION",
+            description = "Flink's execution.buffer-timeout.interval (Flink's default 100ms adds up to 100 ms per hop). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String bufferTimeout;
 
     @Option(names = "--parallelism", defaultValue = "1", description = "Job parallelism (slots). Default: ${DEFAULT-VALUE}.")
     int parallelism;
@@ -65,6 +71,7 @@ final class EndToEndOptions {
                 .maxBatchSize(batchSize > 0 ? batchSize : bestBatch)
                 .maxBatchDelay(TimeUtils.parseDuration(maxDelay))
                 .checkpointInterval(TimeUtils.parseDuration(checkpointInterval))
+                .bufferTimeout(TimeUtils.parseDuration(bufferTimeout))
                 .parallelism(parallelism)
                 .intraOpThreads(intraOpThreads)
                 .preprocessThreads(preprocessThreads)
@@ -73,6 +80,7 @@ final class EndToEndOptions {
                 .loadFraction(latencyLoad)
                 .latencyDuration(Duration.ofMillis((long) ((quick ? 2 : latencySeconds) * 1000)))
                 .minLatencyEvents(quick ? 20 : 30)
+                .maxLatencyEvents(quick ? 200 : 100_000)
                 .build();
     }
 }

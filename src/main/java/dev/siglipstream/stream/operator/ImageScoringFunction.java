@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutionException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
@@ -186,8 +187,10 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         if (bytes.length == 0) {
             throw new StageException(DeadLetterReason.UNDECODABLE_IMAGE, "preprocess", "the image is empty (0 bytes)", null);
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> readers = in == null ? Collections.emptyIterator() : ImageIO.getImageReaders(in);
+        // In memory: ImageIO.createImageInputStream would cache every image in a temporary file
+        // (ImageIO's useCache defaults to true), a file created and deleted per event.
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
                 return; // the decoder gives the precise reason
             }
