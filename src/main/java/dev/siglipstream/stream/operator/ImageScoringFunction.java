@@ -132,7 +132,11 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         } catch (RuntimeException rejected) {
             image = CompletableFuture.failedFuture(rejected);
         }
-        image.thenCombine(texts, (img, txt) -> score(event, model, img, txt, start, preprocessNanos[0]))
+        // Scored on the pool, not inline: the batcher completes a batch's futures on its inference
+        // thread, which would otherwise rank, build and encode every event of the batch before it
+        // could start the next batch (an idle device meanwhile, on a GPU).
+        image.thenCombineAsync(texts, (img, txt) -> score(event, model, img, txt, start, preprocessNanos[0]),
+                        handle.preprocessPool())
                 .whenComplete((out, err) -> {
                     Output result;
                     if (err == null) {
