@@ -39,7 +39,7 @@ final class EndToEndOptions {
     @Option(names = "--parallelism", defaultValue = "1", description = "Job parallelism (slots). Default: ${DEFAULT-VALUE}.")
     int parallelism;
 
-    @Option(names = "--preprocess-threads", defaultValue = "1",
+    @Option(names = "--preprocess-threads", defaultValue = "2",
             description = "The job's preprocessing threads. Default: ${DEFAULT-VALUE}.")
     int preprocessThreads;
 
