@@ -234,6 +234,10 @@ public final class EndToEndBench {
                         s.smallImages() ? "64x64 generated JPEGs" : "640x480 COCO JPEG");
 
                 Configuration conf = jobConfiguration(s, bootstrap, labelSets);
+                // The async operator checkpoints its in-flight events, images included: a few 640x480
+                // JPEGs already pass the 5 MB limit of the default JobManager checkpoint storage.
+                conf.setString("execution.checkpointing.storage", "filesystem");
+                conf.setString("execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
                 StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
                 SiglipStreamJob.build(env, conf, Models.defaultLoader(conf));
                 JobClient job = env.executeAsync("siglip-e2e-bench");

@@ -136,7 +136,7 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         // thread, which would otherwise rank, build and encode every event of the batch before it
         // could start the next batch (an idle device meanwhile, on a GPU).
         image.thenCombineAsync(texts, (img, txt) -> score(event, model, img, txt, start, preprocessNanos[0]),
-                        handle.preprocessPool())
+                        this::scoreExecutor)
                 .whenComplete((out, err) -> {
                     Output result;
                     if (err == null) {
@@ -146,6 +146,15 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
                     }
                     resultFuture.complete(Collections.singletonList(result));
                 });
+    }
+
+    /** The preprocessing pool; inline once the pool is shut down (closing), so no result is lost to a rejection. */
+    private void scoreExecutor(Runnable task) {
+        try {
+            handle.preprocessPool().execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            task.run();
+        }
     }
 
     @Override
