@@ -184,7 +184,12 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
     }
 
     private float[] preprocess(EmbeddingModel model, byte[] bytes) {
-        checkPixels(bytes);
+        if (model.pixelLimit() > settings.maxImagePixels()) {
+            checkPixels(bytes);
+        } else if (bytes.length == 0) {
+            throw new StageException(DeadLetterReason.UNDECODABLE_IMAGE, "preprocess", "the image is empty (0 bytes)", null);
+        }
+        // else the model's decoder refuses an oversized image from its header, as checkPixels would
         int per = 3 * model.imageHeight() * model.imageWidth();
         FloatBuffer dst = FloatBuffer.allocate(per);
         try {
