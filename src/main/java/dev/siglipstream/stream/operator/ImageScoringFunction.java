@@ -132,11 +132,9 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         } catch (RuntimeException rejected) {
             image = CompletableFuture.failedFuture(rejected);
         }
-        // Scored on the pool, not inline: the batcher completes a batch's futures on its inference
-        // thread, which would otherwise rank, build and encode every event of the batch before it
-        // could start the next batch (an idle device meanwhile, on a GPU).
-        image.thenCombineAsync(texts, (img, txt) -> score(event, model, img, txt, start, preprocessNanos[0]),
-                        this::scoreExecutor)
+        // Scored on the thread that completes the image (the batcher's): JobMetrics is not thread-safe,
+        // so scoring on the pool would need a thread-safe metrics holder first.
+        image.thenCombine(texts, (img, txt) -> score(event, model, img, txt, start, preprocessNanos[0]))
                 .whenComplete((out, err) -> {
                     Output result;
                     if (err == null) {
@@ -146,15 +144,6 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
                     }
                     resultFuture.complete(Collections.singletonList(result));
                 });
-    }
-
-    /** The preprocessing pool; inline once the pool is shut down (closing), so no result is lost to a rejection. */
-    private void scoreExecutor(Runnable task) {
-        try {
-            handle.preprocessPool().execute(task);
-        } catch (java.util.concurrent.RejectedExecutionException closing) {
-            task.run();
-        }
     }
 
     @Override
