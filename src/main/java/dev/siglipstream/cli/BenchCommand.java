@@ -34,7 +34,9 @@ import picocli.CommandLine.Option;
 final class BenchCommand implements Callable<Integer> {
     @Mixin ModelOptions modelOptions;
 
-    @Option(names = "--batch-sizes", split = ",", defaultValue = "1,8,32", description = "Vision batch sizes. Default: ${DEFAULT-VALUE}.")
+    @Mixin EndToEndOptions endToEndOptions;
+
+    @Option(names = "--batch-sizes", split = ",", defaultValue = "1,8,16,32,64", description = "Vision batch sizes. Default: ${DEFAULT-VALUE}.")
     List<Integer> batchSizes;
 
     @Option(names = "--runs", defaultValue = "5", description = "Timed runs per figure. Default: ${DEFAULT-VALUE}.")
@@ -79,8 +81,41 @@ final class BenchCommand implements Callable<Integer> {
         int run() throws Exception;
     }
 
+    /** Raw vision images/s (median) per batch size, for the closing table. */
+    private final java.util.SortedMap<Integer, Double> rawRates = new java.util.TreeMap<>();
+    /** Decode-only and full preprocessing images/s on one core, for the closing table. */
+    private double decodeRate = Double.NaN;
+    private double preprocessRate = Double.NaN;
+    private String preprocessWhat = "";
+
     @Override
     public Integer call() throws Exception {
+        if (endToEndOptions.quick) {
+            runs = 1;
+            minSeconds = Math.min(minSeconds, 0.2);
+        }
+        benchModel();
+        return benchEndToEnd();
+    }
+
+    /** Runs the job end to end (unless --no-end-to-end) and prints the closing table. */
+    private int benchEndToEnd() throws Exception {
+        dev.siglipstream.bench.EndToEndBench.Settings settings = null;
+        dev.siglipstream.bench.EndToEndBench.Result e2e = null;
+        if (endToEndOptions.endToEnd) {
+            var best = BenchTable.best(rawRates);
+            settings = endToEndOptions.settings(modelOptions.folder().toString(), modelOptions.variant, modelOptions.threads,
+                    best == null ? Double.NaN : best.getValue(), best == null ? 32 : best.getKey());
+            e2e = dev.siglipstream.bench.EndToEndBench.run(settings, System.err);
+        }
+        new BenchTable(System.out).print("siglip bench: " + modelOptions.model + " (" + modelOptions.variant + ", intra-op threads "
+                        + (modelOptions.threads == 0 ? "auto" : modelOptions.threads) + ", cores "
+                        + Runtime.getRuntime().availableProcessors() + ")", rawRates, decodeRate, preprocessRate, preprocessWhat,
+                settings, e2e, dev.siglipstream.bench.EndToEndBench.peakRssBytes());
+        return e2e == null || e2e.allAccounted() ? 0 : 1;
+    }
+
+    private void benchModel() throws Exception {
         if (runs < 1) throw new IllegalArgumentException("--runs must be >= 1");
         var folder = modelOptions.folder();
         try (SiglipModel model = SiglipModel.load(folder, modelOptions.onnxOptions(), modelOptions.maxPixels())) {
@@ -100,11 +135,18 @@ final class BenchCommand implements Callable<Integer> {
                         return batch;
                     });
                     System.out.printf("vision batch=%d images/s=%s%n", batch, f);
+                    rawRates.put(batch, f.median());
                 }
             }
             benchPreprocessing();
         }
-        return 0;
+    }
+
+    /** Keeps the preprocessing figures for the closing table. */
+    private void recordPreprocessing(double decodeImagesPerSecond, double preprocessImagesPerSecond, String what) {
+        decodeRate = decodeImagesPerSecond;
+        preprocessRate = preprocessImagesPerSecond;
+        preprocessWhat = what;
     }
 
     /** Java's decode, resize and full preprocessing of the bench JPEG, then Pillow's, then the ratios. */
@@ -155,6 +197,7 @@ final class BenchCommand implements Callable<Integer> {
         System.out.printf("resize bicubic %s->%s ms/image=%.3f cpu_ms/image=%.3f%n", from, to, resize.wallMs(), resize.cpuMs());
         System.out.printf("preprocess jpeg %s->%s images/s/core=%s ms/image=%.3f cpu_ms/image=%.3f%n", from, to,
                 full.rate(), full.wallMs(), full.cpuMs());
+        recordPreprocessing(decode.rate().median(), full.rate().median(), from + "->" + to);
         if (why != null) {
             System.out.println("pillow baseline skipped: " + why);
             return;

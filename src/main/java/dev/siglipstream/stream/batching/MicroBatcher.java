@@ -17,6 +17,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * first. Each submitted item gets its own future, completed exactly once; a failed batch fails the
  * future of every item in it.
  *
+ * <p>At most {@code maxConcurrentBatches} batches run at once (default 1). While that many are
+ * running, items keep gathering, up to {@code maxBatchSize}, and a batch whose delay has passed
+ * meanwhile goes as soon as a run ends. Under load batches therefore fill up, instead of a slow
+ * batch having a queue of one-item batches, flushed by their delay, pile up behind it.
+ *
  * <pre>{@code
  * MicroBatcher<FloatBuffer, float[]> batcher = MicroBatcher.<FloatBuffer, float[]>builder()
  *         .maxBatchSize(32).maxDelay(Duration.ofMillis(5)).bucketing(true)
@@ -63,6 +68,7 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
     private final Scheduler scheduler;
     private final Executor executor;
     private final Runnable onClose;
+    private final int maxConcurrentBatches;
     private final AtomicInteger queued = new AtomicInteger();
 
     private final Object lock = new Object();
@@ -70,6 +76,10 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
     private Runnable cancelTimer;
     private long generation;
     private boolean closed;
+    /** Batches handed to the executor and not yet finished. */
+    private int running;
+    /** The open batch's delay passed while no run could start: it goes when one ends. */
+    private boolean overdue;
 
     private MicroBatcher(Builder<I, O> b, Scheduler scheduler, Executor executor, Runnable onClose) {
         this.maxBatchSize = b.maxBatchSize;
@@ -79,6 +89,7 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
         this.scheduler = scheduler;
         this.executor = executor;
         this.onClose = onClose;
+        this.maxConcurrentBatches = b.maxConcurrentBatches;
     }
 
     public static <I, O> Builder<I, O> builder() {
@@ -98,7 +109,10 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             open.add(new Pending<>(item, future));
             queued.incrementAndGet();
             if (open.size() >= maxBatchSize) {
-                full = takeOpen();
+                if (running < maxConcurrentBatches) {
+                    full = takeBatch();
+                }
+                // else: full, and it goes when a running batch ends
             } else if (open.size() == 1) {
                 long gen = generation;
                 cancelTimer = scheduler.schedule(() -> flushIfGeneration(gen), maxDelay);
@@ -138,21 +152,39 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             if (gen != generation || open.isEmpty()) {
                 return;
             }
-            batch = takeOpen();
+            cancelTimer = null; // it is this timer, which has fired
+            if (running >= maxConcurrentBatches) {
+                overdue = true;
+                return;
+            }
+            batch = takeBatch();
         }
         dispatch(batch);
     }
 
-    /** Must hold lock. */
-    private List<Pending<I, O>> takeOpen() {
-        List<Pending<I, O>> batch = open;
-        open = new ArrayList<>();
+    /** Must hold lock: takes up to maxBatchSize items of the open batch and counts the batch as running. */
+    private List<Pending<I, O>> takeBatch() {
+        List<Pending<I, O>> batch;
+        if (open.size() <= maxBatchSize) {
+            batch = open;
+            open = new ArrayList<>();
+        } else {
+            batch = new ArrayList<>(open.subList(0, maxBatchSize));
+            open = new ArrayList<>(open.subList(maxBatchSize, open.size()));
+        }
         generation++;
+        overdue = false;
         if (cancelTimer != null) {
             cancelTimer.run();
             cancelTimer = null;
         }
         queued.addAndGet(-batch.size());
+        running++;
+        if (!open.isEmpty()) {
+            // The rest waited behind a full batch: their own delay starts now.
+            long gen = generation;
+            cancelTimer = scheduler.schedule(() -> flushIfGeneration(gen), maxDelay);
+        }
         return batch;
     }
 
@@ -161,10 +193,33 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             executor.execute(() -> run(batch));
         } catch (RuntimeException e) {
             fail(batch, e);
+            batchEnded();
+        }
+    }
+
+    /** A run ended: start the next batch if it is full or overdue. */
+    private void batchEnded() {
+        List<Pending<I, O>> next = null;
+        synchronized (lock) {
+            running--;
+            if (!closed && !open.isEmpty() && (open.size() >= maxBatchSize || overdue)) {
+                next = takeBatch();
+            }
+        }
+        if (next != null) {
+            dispatch(next);
         }
     }
 
     private void run(List<Pending<I, O>> batch) {
+        try {
+            runBatch(batch);
+        } finally {
+            batchEnded();
+        }
+    }
+
+    private void runBatch(List<Pending<I, O>> batch) {
         List<I> items = new ArrayList<>(batch.size());
         for (Pending<I, O> p : batch) {
             items.add(p.item);
@@ -201,7 +256,14 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
                 return;
             }
             closed = true;
-            rest = takeOpen();
+            rest = open;
+            open = new ArrayList<>();
+            generation++;
+            if (cancelTimer != null) {
+                cancelTimer.run();
+                cancelTimer = null;
+            }
+            queued.addAndGet(-rest.size());
         }
         fail(rest, new IllegalStateException("micro-batcher closed with the item still queued"));
         onClose.run();
@@ -212,6 +274,7 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
     /** Builds a {@link MicroBatcher}; {@link #batchFunction} is required, the rest optional. */
     public static final class Builder<I, O> {
         private int maxBatchSize = 32;
+        private int maxConcurrentBatches = 1;
         private Duration maxDelay = Duration.ofMillis(5);
         private boolean bucketing;
         private BatchFunction<I, O> function;
@@ -226,6 +289,8 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
 
         public Builder<I, O> maxBatchSize(int size) { this.maxBatchSize = size; return this; }
         public Builder<I, O> maxDelay(Duration delay) { this.maxDelay = delay; return this; }
+        /** Batches running at once (default 1: one session, one batch at a time); more items gather meanwhile. */
+        public Builder<I, O> maxConcurrentBatches(int n) { this.maxConcurrentBatches = n; return this; }
         /** Run batches at power-of-two sizes so GPU providers do not re-plan for every size. */
         public Builder<I, O> bucketing(boolean bucketing) { this.bucketing = bucketing; return this; }
         /** Arms the delay flushes; the default is an owned single daemon thread. Tests inject a manual one. */
@@ -240,6 +305,9 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             }
             if (maxBatchSize < 1) {
                 throw new IllegalArgumentException("maxBatchSize must be >= 1, got " + maxBatchSize);
+            }
+            if (maxConcurrentBatches < 1) {
+                throw new IllegalArgumentException("maxConcurrentBatches must be >= 1, got " + maxConcurrentBatches);
             }
             if (maxDelay == null || maxDelay.isNegative()) {
                 throw new IllegalArgumentException("maxDelay must be >= 0, got " + maxDelay);

@@ -43,6 +43,15 @@ public interface EmbeddingModel extends AutoCloseable {
     /** True when a GPU provider was asked for and the model fell back to the CPU. */
     boolean cpuFallback();
 
+    /**
+     * The pixel count above which {@link #preprocess} itself refuses an image as IMAGE_TOO_LARGE, from
+     * its header and before decoding; {@code Long.MAX_VALUE} when it enforces none. Callers skip
+     * their own header check when this is within their limit.
+     */
+    default long pixelLimit() {
+        return Long.MAX_VALUE;
+    }
+
     @Override
     void close();
 }

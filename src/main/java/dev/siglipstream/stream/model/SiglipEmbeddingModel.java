@@ -17,10 +17,23 @@ public final class SiglipEmbeddingModel implements EmbeddingModel {
     private final String modelId;
     private final ExecutionProvider requested;
 
+    private final long pixelLimit;
+
     public SiglipEmbeddingModel(SiglipModel model, String modelId, ExecutionProvider requested) {
+        this(model, modelId, requested, Long.MAX_VALUE);
+    }
+
+    /** @param pixelLimit the {@code maxPixels} the model's image decoder was opened with */
+    public SiglipEmbeddingModel(SiglipModel model, String modelId, ExecutionProvider requested, long pixelLimit) {
         this.model = model;
         this.modelId = modelId;
         this.requested = requested;
+        this.pixelLimit = pixelLimit;
+    }
+
+    @Override
+    public long pixelLimit() {
+        return pixelLimit;
     }
 
     @Override

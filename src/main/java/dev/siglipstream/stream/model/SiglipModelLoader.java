@@ -36,7 +36,7 @@ public final class SiglipModelLoader implements ModelLoader {
                 .variant(variant)
                 .allowCpuFallback(spec.allowCpuFallback())
                 .build();
-        return new SiglipEmbeddingModel(SiglipModel.load(folder, options, maxPixels), spec.model(), provider);
+        return new SiglipEmbeddingModel(SiglipModel.load(folder, options, maxPixels), spec.model(), provider, maxPixels);
     }
 
     /** The local folder of {@code model}: the folder itself, or a Hub repo id downloaded into the Hugging Face cache. */

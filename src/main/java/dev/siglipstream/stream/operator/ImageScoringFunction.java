@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutionException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
@@ -131,6 +132,8 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         } catch (RuntimeException rejected) {
             image = CompletableFuture.failedFuture(rejected);
         }
+        // Scored on the thread that completes the image (the batcher's): JobMetrics is not thread-safe,
+        // so scoring on the pool would need a thread-safe metrics holder first.
         image.thenCombine(texts, (img, txt) -> score(event, model, img, txt, start, preprocessNanos[0]))
                 .whenComplete((out, err) -> {
                     Output result;
@@ -174,7 +177,12 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
     }
 
     private float[] preprocess(EmbeddingModel model, byte[] bytes) {
-        checkPixels(bytes);
+        if (model.pixelLimit() > settings.maxImagePixels()) {
+            checkPixels(bytes);
+        } else if (bytes.length == 0) {
+            throw new StageException(DeadLetterReason.UNDECODABLE_IMAGE, "preprocess", "the image is empty (0 bytes)", null);
+        }
+        // else the model's decoder refuses an oversized image from its header, as checkPixels would
         int per = 3 * model.imageHeight() * model.imageWidth();
         FloatBuffer dst = FloatBuffer.allocate(per);
         try {
@@ -190,8 +198,10 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         if (bytes.length == 0) {
             throw new StageException(DeadLetterReason.UNDECODABLE_IMAGE, "preprocess", "the image is empty (0 bytes)", null);
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> readers = in == null ? Collections.emptyIterator() : ImageIO.getImageReaders(in);
+        // In memory: ImageIO.createImageInputStream would cache every image in a temporary file
+        // (ImageIO's useCache defaults to true), a file created and deleted per event.
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
                 return; // the decoder gives the precise reason
             }

@@ -87,6 +87,44 @@ class MicroBatcherTest {
     }
 
     @Test
+    void whileABatchRunsItemsGatherAndAnOverdueBatchGoesWhenItEnds() throws Exception {
+        List<Runnable> runs = new ArrayList<>(); // a runner the test drives: a batch runs when the test says
+        MicroBatcher<Integer, String> b = MicroBatcher.<Integer, String>builder()
+                .maxBatchSize(4).maxDelay(Duration.ofMillis(7))
+                .scheduler(scheduler).executor(runs::add)
+                .batchFunction((items, size) -> {
+                    batches.add(List.copyOf(items));
+                    return items.stream().map(i -> "r" + i).toList();
+                })
+                .build();
+        CompletableFuture<String> f1 = b.submit(1);
+        scheduler.fireAll();
+        assertThat(runs).hasSize(1); // batch [1] is running
+        b.submit(2);
+        b.submit(3);
+        scheduler.fireAll(); // [2, 3] is overdue, but the runner is busy: it waits and keeps gathering
+        assertThat(runs).hasSize(1);
+        b.submit(4);
+        b.submit(5);
+        CompletableFuture<String> f6 = b.submit(6); // over a full batch: still one run at a time
+        assertThat(runs).hasSize(1);
+        assertThat(b.queueDepth()).isEqualTo(5);
+        runs.remove(0).run();
+        assertThat(f1.get()).isEqualTo("r1");
+        // The run's end starts the next batch: full, the first four items.
+        assertThat(runs).hasSize(1);
+        runs.remove(0).run();
+        assertThat(batches).containsExactly(List.of(1), List.of(2, 3, 4, 5));
+        // The rest got a fresh delay timer when the full batch was taken; it flushes on that.
+        assertThat(f6).isNotDone();
+        scheduler.fireAll();
+        runs.remove(0).run();
+        assertThat(batches).containsExactly(List.of(1), List.of(2, 3, 4, 5), List.of(6));
+        assertThat(f6.get()).isEqualTo("r6");
+        assertThat(b.queueDepth()).isZero();
+    }
+
+    @Test
     void aStaleTimerDoesNotFlushTheNextBatch() {
         MicroBatcher<Integer, String> b = batcher(2, false);
         List<Runnable> firstTimer = new ArrayList<>();

@@ -1,0 +1,528 @@
+package dev.siglipstream.bench;
+
+import dev.siglipstream.events.DeadLetter;
+import dev.siglipstream.events.ImageEvent;
+import dev.siglipstream.events.LabelScoreEvent;
+import dev.siglipstream.stream.job.Models;
+import dev.siglipstream.stream.job.SiglipStreamJob;
+import dev.siglipstream.stream.kafka.EmbeddedKafkaBroker;
+import dev.siglipstream.stream.options.JobOptions;
+import dev.siglipstream.stream.serde.AvroCodec;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
+import javax.imageio.ImageIO;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * End-to-end benchmark of the real job path: an in-process Kafka broker → the SigLIP job on a local
+ * Flink (exactly-once sink by default) → the broker, read back with a {@code read_committed}
+ * consumer. Two phases on one running job:
+ *
+ * <ol>
+ *   <li><b>throughput</b>: {@code warmupEvents}, then {@code events} image events are produced before the
+ *       job starts; the rate is, over the timed events only,
+ *       the events made visible after the first committed output divided by the time from the first
+ *       committed output to the last (so model loading and job start-up are not counted);</li>
+ *   <li><b>latency</b>: events are produced at {@code loadFraction} of that rate, each stamped with its
+ *       send time; for each, two latencies: to the moment the job scored it ({@code processedAt}, what
+ *       the sink writer sends on) and to the moment a {@code read_committed} consumer saw it (which,
+ *       with exactly-once, includes waiting for the next checkpoint to commit the transaction).</li>
+ * </ol>
+ *
+ * <pre>{@code
+ * EndToEndBench.Result r = EndToEndBench.run(EndToEndBench.Settings.builder("/models/siglip-base")
+ *         .events(200).maxBatchSize(16).intraOpThreads(2).build(), System.err);
+ * }</pre>
+ */
+public final class EndToEndBench {
+    private static final String IMAGES = "bench-images";
+    private static final String LABELS = "bench-labels";
+    private static final String DEAD = "bench-dead-letters";
+    private static final String LABEL_SETS = """
+            label-sets:
+              - id: bench
+                labels: [a cat, a dog, a car, a street, food, a person, a tree, a building]
+            """;
+
+    private EndToEndBench() {}
+
+    /** What to run; build with {@link #builder(String)}. */
+    public record Settings(String model, String variant, int events, int warmupEvents, boolean smallImages, int maxBatchSize,
+            Duration maxBatchDelay, int parallelism, int intraOpThreads, int preprocessThreads, int asyncCapacity,
+            Duration checkpointInterval, Duration bufferTimeout, boolean exactlyOnce, double loadFraction,
+            Duration latencyDuration, int minLatencyEvents, int maxLatencyEvents, Duration timeout) {
+
+        public static Builder builder(String model) {
+            return new Builder(model);
+        }
+    }
+
+    /** Builds {@link Settings}; the model is required, every other field has a benchmark default. */
+    public static final class Builder {
+        private final String model;
+        private String variant = "fp32";
+        private int events = 1000;
+        private int warmupEvents = -1;
+        private boolean smallImages;
+        private int maxBatchSize = 32;
+        private Duration maxBatchDelay = Duration.ofMillis(10);
+        private int parallelism = 1;
+        private int intraOpThreads;
+        private int preprocessThreads = 1;
+        private int asyncCapacity = 0;
+        private Duration checkpointInterval = Duration.ofMillis(200);
+        private boolean exactlyOnce = true;
+        private double loadFraction = 0.5;
+        private Duration latencyDuration = Duration.ofSeconds(15);
+        private int minLatencyEvents = 20;
+        private int maxLatencyEvents = 100_000;
+        private Duration bufferTimeout = Duration.ofMillis(5);
+        private Duration timeout = Duration.ofMinutes(20);
+
+        private Builder(String model) {
+            this.model = model;
+        }
+
+        public Builder variant(String v) { this.variant = v; return this; }
+        /** Events of the throughput phase. */
+        public Builder events(int n) { this.events = n; return this; }
+        /** Events sent ahead of the timed ones so the JIT, the session and the transactions warm up; -1 = events / 4. */
+        public Builder warmupEvents(int n) { this.warmupEvents = n; return this; }
+        /** 64×64 generated JPEGs instead of the bundled 640×480 COCO photo. */
+        public Builder smallImages(boolean small) { this.smallImages = small; return this; }
+        public Builder maxBatchSize(int n) { this.maxBatchSize = n; return this; }
+        public Builder maxBatchDelay(Duration d) { this.maxBatchDelay = d; return this; }
+        public Builder parallelism(int n) { this.parallelism = n; return this; }
+        /** ONNX Runtime intra-op threads of the job's session (0 = ONNX Runtime's choice). */
+        public Builder intraOpThreads(int n) { this.intraOpThreads = n; return this; }
+        public Builder preprocessThreads(int n) { this.preprocessThreads = n; return this; }
+        /** In-flight images per subtask; 0 = four batches' worth. */
+        public Builder asyncCapacity(int n) { this.asyncCapacity = n; return this; }
+        public Builder checkpointInterval(Duration d) { this.checkpointInterval = d; return this; }
+        public Builder exactlyOnce(boolean eo) { this.exactlyOnce = eo; return this; }
+        /** Offered load of the latency phase, as a fraction of the measured throughput. */
+        public Builder loadFraction(double f) { this.loadFraction = f; return this; }
+        public Builder latencyDuration(Duration d) { this.latencyDuration = d; return this; }
+        public Builder minLatencyEvents(int n) { this.minLatencyEvents = n; return this; }
+        public Builder maxLatencyEvents(int n) { this.maxLatencyEvents = n; return this; }
+        /**
+         * Flink's {@code execution.buffer-timeout.interval}: how long a partly filled network buffer
+         * waits between chains. Flink's default, 100 ms per hop, would dominate the latency figures.
+         */
+        public Builder bufferTimeout(Duration d) { this.bufferTimeout = d; return this; }
+        /** Give up when a phase has not finished within this long. */
+        public Builder timeout(Duration d) { this.timeout = d; return this; }
+
+        public Settings build() {
+            Objects.requireNonNull(model, "model");
+            if (events < 2) throw new IllegalArgumentException("events must be >= 2, got " + events);
+            if (maxBatchSize < 1) throw new IllegalArgumentException("maxBatchSize must be >= 1, got " + maxBatchSize);
+            if (parallelism < 1) throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
+            if (preprocessThreads < 1) throw new IllegalArgumentException("preprocessThreads must be >= 1, got " + preprocessThreads);
+            if (intraOpThreads < 0) throw new IllegalArgumentException("intraOpThreads must be >= 0, got " + intraOpThreads);
+            if (!(loadFraction > 0 && loadFraction <= 1)) {
+                throw new IllegalArgumentException("loadFraction must be in (0, 1], got " + loadFraction);
+            }
+            if (minLatencyEvents < 1 || maxLatencyEvents < minLatencyEvents) {
+                throw new IllegalArgumentException("latency events must satisfy 1 <= min <= max, got min " + minLatencyEvents
+                        + ", max " + maxLatencyEvents);
+            }
+            int capacity = asyncCapacity > 0 ? asyncCapacity : Math.max(16, 4 * maxBatchSize);
+            int warmup = warmupEvents >= 0 ? warmupEvents : events / 4;
+            return new Settings(model, variant, events, warmup, smallImages, maxBatchSize, maxBatchDelay, parallelism,
+                    intraOpThreads, preprocessThreads, capacity, checkpointInterval, bufferTimeout, exactlyOnce, loadFraction,
+                    latencyDuration, minLatencyEvents, maxLatencyEvents, timeout);
+        }
+    }
+
+    /** Percentiles of one latency sample, in milliseconds. */
+    public record Latency(double p50, double p95, double p99, double max, int count) {
+        static Latency of(double[] millis) {
+            if (millis.length == 0) return new Latency(Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0);
+            double[] s = millis.clone();
+            Arrays.sort(s);
+            return new Latency(pct(s, 50), pct(s, 95), pct(s, 99), s[s.length - 1], s.length);
+        }
+
+        /** Nearest-rank percentile of sorted values. */
+        private static double pct(double[] sorted, double p) {
+            int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+            return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+        }
+    }
+
+    /**
+     * The figures of one run.
+     *
+     * @param scored scored events of the throughput phase (distinct ids)
+     * @param deadLetters dead letters of the throughput phase (distinct ids)
+     * @param warmupAccounted warm-up events that came out (scored or dead-lettered)
+     * @param duplicates ids seen more than once over both phases (0 with exactly-once)
+     * @param eventsPerSecond throughput: events visible after the first committed output ÷ first-to-last seconds
+     * @param meanBatchSize mean images per inference batch in the throughput phase
+     * @param batchMillis mean inference time of one batch in the throughput phase
+     * @param offeredRate events/s offered in the latency phase
+     * @param latencyBatchMillis mean inference time of one batch in the latency phase
+     * @param scoredLatency send → scored by the job ({@code processedAt}; millisecond clock)
+     * @param visibleLatency send → seen by a read_committed consumer
+     */
+    public record Result(int events, int scored, int deadLetters, int warmupAccounted, int duplicates, double seconds, double eventsPerSecond,
+            double meanBatchSize, double batchMillis, double offeredRate, int latencyEvents, int latencyAccounted,
+            double latencyBatchMillis, double latencyBatchSize, Latency scoredLatency, Latency visibleLatency) {
+
+        /** Every event of both phases came out exactly once. */
+        public boolean allAccounted() {
+            return scored + deadLetters == events && latencyAccounted == latencyEvents && duplicates == 0;
+        }
+    }
+
+    /** Runs both phases and returns the figures; progress goes to {@code log}. */
+    public static Result run(Settings s, PrintStream log) throws Exception {
+        Path work = Files.createTempDirectory("siglip-e2e-bench");
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(work.resolve("kafka"), 0)) {
+            broker.createTopic(IMAGES, s.parallelism());
+            broker.createTopic(LABELS, 1);
+            broker.createTopic(DEAD, 1);
+            Path labelSets = work.resolve("label-sets.yaml");
+            Files.writeString(labelSets, LABEL_SETS);
+            List<byte[]> images = s.smallImages() ? smallJpegs(16, 7) : List.of(cocoJpeg());
+            AvroCodec<ImageEvent> codec = AvroCodec.plain(ImageEvent.class);
+            String bootstrap = broker.bootstrapServers();
+
+            try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap);
+                    Reader reader = new Reader(bootstrap)) {
+                long wall = System.currentTimeMillis();
+                for (int i = 0; i < s.warmupEvents() + s.events(); i++) {
+                    // Warm-up events first, in the same partitions: the timed ones queue behind them.
+                    String id = i < s.warmupEvents() ? "w-" + i : "t-" + (i - s.warmupEvents());
+                    ImageEvent e = ImageEvent.newBuilder().setId(id).setImage(ByteBuffer.wrap(images.get(i % images.size())))
+                            .setEventTime(Instant.ofEpochMilli(wall)).build();
+                    producer.send(new ProducerRecord<>(IMAGES, id.getBytes(StandardCharsets.UTF_8), codec.encode(e)));
+                }
+                producer.flush();
+                log.printf("e2e: %d warm-up + %d timed events (%s) produced to the in-process broker%n", s.warmupEvents(), s.events(),
+                        s.smallImages() ? "64x64 generated JPEGs" : "640x480 COCO JPEG");
+
+                Configuration conf = jobConfiguration(s, bootstrap, labelSets);
+                // The async operator checkpoints its in-flight events, images included: a few 640x480
+                // JPEGs already pass the 5 MB limit of the default JobManager checkpoint storage.
+                conf.setString("execution.checkpointing.storage", "filesystem");
+                conf.setString("execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
+                StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+                SiglipStreamJob.build(env, conf, Models.defaultLoader(conf));
+                JobClient job = env.executeAsync("siglip-e2e-bench");
+                try {
+                    Phase throughput = reader.await("t-", s.events(), s.timeout(), job);
+                    Phase warmup = reader.await("w-", s.warmupEvents(), s.timeout(), job);
+                    double tp = throughput.rate();
+                    log.printf(java.util.Locale.ROOT, "e2e: throughput %.2f events/s (%d events, %.2f s first-to-last)%n",
+                            tp, s.events(), throughput.seconds());
+
+                    double offered = Math.max(0.1, tp * s.loadFraction());
+                    int n = (int) Math.min(s.maxLatencyEvents(),
+                            Math.max(s.minLatencyEvents(), Math.round(offered * s.latencyDuration().toNanos() / 1e9)));
+                    log.printf(java.util.Locale.ROOT, "e2e: latency phase: %d events at %.2f events/s%n", n, offered);
+                    Map<String, Long> sentNanos = new ConcurrentHashMap<>();
+                    Map<String, Long> sentMillis = new ConcurrentHashMap<>();
+                    Thread paced = new Thread(() -> {
+                        long start = System.nanoTime();
+                        long period = (long) (1e9 / offered);
+                        for (int i = 0; i < n; i++) {
+                            long due = start + i * period;
+                            long wait;
+                            while ((wait = due - System.nanoTime()) > 0) {
+                                LockSupport.parkNanos(wait);
+                            }
+                            String id = "l-" + i;
+                            long now = System.currentTimeMillis();
+                            ImageEvent e = ImageEvent.newBuilder().setId(id)
+                                    .setImage(ByteBuffer.wrap(images.get(i % images.size())))
+                                    .setEventTime(Instant.ofEpochMilli(now)).build();
+                            byte[] value = codec.encode(e);
+                            sentMillis.put(id, now);
+                            sentNanos.put(id, System.nanoTime());
+                            producer.send(new ProducerRecord<>(IMAGES, id.getBytes(StandardCharsets.UTF_8), value));
+                            // Latency is measured from the send: do not let the producer's linger add to it.
+                            producer.flush();
+                        }
+                    }, "e2e-bench-paced-producer");
+                    paced.setDaemon(true);
+                    paced.start();
+                    Phase latency = reader.await("l-", n, s.timeout().plus(Duration.ofNanos((long) (n / offered * 1e9))), job);
+                    paced.join();
+
+                    double[] scoredMs = new double[latency.scoredAt.size()];
+                    double[] visibleMs = new double[latency.visibleAt.size()];
+                    int k = 0;
+                    for (Map.Entry<String, Long> e : latency.scoredAt.entrySet()) {
+                        scoredMs[k++] = e.getValue() - sentMillis.get(e.getKey());
+                    }
+                    k = 0;
+                    for (Map.Entry<String, Long> e : latency.visibleAt.entrySet()) {
+                        visibleMs[k++] = (e.getValue() - sentNanos.get(e.getKey())) / 1e6;
+                    }
+                    return new Result(s.events(), throughput.scored, throughput.dead, warmup.scored + warmup.dead,
+                            reader.duplicates(),
+                            throughput.seconds(), tp, throughput.meanBatchSize(), throughput.meanBatchMillis(), offered, n,
+                            latency.scored + latency.dead, latency.meanBatchMillis(), latency.meanBatchSize(),
+                            Latency.of(scoredMs), Latency.of(visibleMs));
+                } finally {
+                    job.cancel().get();
+                }
+            }
+        } finally {
+            deleteQuietly(work);
+        }
+    }
+
+    static Configuration jobConfiguration(Settings s, String bootstrap, Path labelSets) {
+        Configuration c = new Configuration();
+        c.set(JobOptions.BOOTSTRAP_SERVERS, bootstrap);
+        c.set(JobOptions.INPUT_TOPICS, List.of(IMAGES));
+        c.set(JobOptions.OUTPUT_TOPIC, LABELS);
+        c.set(JobOptions.DEAD_LETTER_TOPIC, DEAD);
+        c.set(JobOptions.GROUP_ID, "siglip-e2e-bench");
+        c.set(JobOptions.TRANSACTIONAL_ID_PREFIX, "siglip-e2e-bench");
+        c.set(JobOptions.TRANSACTION_TIMEOUT, Duration.ofMinutes(30));
+        c.set(JobOptions.STARTING_OFFSETS, JobOptions.StartingOffsets.EARLIEST);
+        c.set(JobOptions.DELIVERY_GUARANTEE, s.exactlyOnce() ? JobOptions.Guarantee.EXACTLY_ONCE : JobOptions.Guarantee.AT_LEAST_ONCE);
+        c.set(JobOptions.LABEL_SETS_FILE, labelSets.toString());
+        c.set(JobOptions.MODEL, s.model());
+        c.set(JobOptions.VARIANT, s.variant());
+        c.set(JobOptions.INTRA_OP_THREADS, s.intraOpThreads());
+        c.set(JobOptions.PARALLELISM, s.parallelism());
+        c.set(JobOptions.CHECKPOINT_INTERVAL, s.checkpointInterval());
+        c.set(JobOptions.MAX_BATCH_SIZE, s.maxBatchSize());
+        c.set(JobOptions.MAX_BATCH_DELAY, s.maxBatchDelay());
+        c.set(JobOptions.PREPROCESS_THREADS, s.preprocessThreads());
+        c.set(JobOptions.ASYNC_CAPACITY, s.asyncCapacity());
+        c.set(JobOptions.ASYNC_MODE, JobOptions.AsyncMode.UNORDERED);
+        c.set(JobOptions.ASYNC_TIMEOUT, s.timeout());
+        c.setString("restart-strategy.type", "none");
+        c.setString("execution.buffer-timeout.interval", s.bufferTimeout().toMillis() + " ms");
+        // One slot per subtask and nothing else: the cores belong to preprocessing and ONNX Runtime.
+        c.setString("taskmanager.numberOfTaskSlots", String.valueOf(s.parallelism()));
+        return c;
+    }
+
+    /** What one phase saw: per id, when it was scored (wall ms) and when it became visible (nanoTime). */
+    private static final class Phase {
+        final Map<String, Long> scoredAt = new HashMap<>();
+        final Map<String, Long> visibleAt = new HashMap<>();
+        int scored;
+        int dead;
+        long firstVisible;
+        long lastVisible;
+        int atFirstVisible;
+        /** Sums over scored images of (batch time ÷ b), 1 and 1/b: sums over their batches. */
+        double batchNanos;
+        double batchImages;
+        double batches;
+
+        double seconds() {
+            return (lastVisible - firstVisible) / 1e9;
+        }
+
+        /** Events after the first visible poll over the first-to-last time (the first poll's batch had no measured time). */
+        double rate() {
+            int counted = scored + dead - atFirstVisible;
+            double secs = seconds();
+            return counted > 0 && secs > 0 ? counted / secs : Double.NaN;
+        }
+
+        /** Images per inference batch: images ÷ batches (an image of a batch of b counts 1/b of a batch). */
+        double meanBatchSize() {
+            return batches == 0 ? Double.NaN : batchImages / batches;
+        }
+
+        /** Mean inference time of one batch, in milliseconds. */
+        double meanBatchMillis() {
+            return batches == 0 ? Double.NaN : batchNanos / 1e6 / batches;
+        }
+    }
+
+    /** A read_committed consumer of the output and dead-letter topics, shared by both phases. */
+    private static final class Reader implements AutoCloseable {
+        private final KafkaConsumer<byte[], byte[]> consumer;
+        private final AvroCodec<LabelScoreEvent> scores = AvroCodec.plain(LabelScoreEvent.class);
+        private final AvroCodec<DeadLetter> deadLetters = AvroCodec.plain(DeadLetter.class);
+        private final Map<String, Integer> seen = new HashMap<>();
+        private final Map<String, Phase> phases = new HashMap<>();
+
+        Reader(String bootstrap) {
+            Properties p = new Properties();
+            p.put("bootstrap.servers", bootstrap);
+            p.put("group.id", "siglip-e2e-bench-reader");
+            p.put("auto.offset.reset", "earliest");
+            p.put("isolation.level", "read_committed");
+            p.put("max.poll.records", "5000");
+            consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            consumer.subscribe(List.of(LABELS, DEAD));
+        }
+
+        /** Polls until {@code count} distinct ids with {@code prefix} were seen, the timeout passed, or the job stopped. */
+        Phase await(String prefix, int count, Duration timeout, JobClient job) throws Exception {
+            Phase phase = phases.computeIfAbsent(prefix, k -> new Phase());
+            long deadline = System.nanoTime() + timeout.toNanos();
+            long lastStatusCheck = 0;
+            while (phase.scored + phase.dead < count) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("end-to-end bench: only " + (phase.scored + phase.dead) + " of " + count
+                            + " '" + prefix + "' events came out within " + timeout);
+                }
+                if (System.nanoTime() - lastStatusCheck > 1_000_000_000L) {
+                    lastStatusCheck = System.nanoTime();
+                    if (job.getJobStatus().get().isTerminalState()) {
+                        job.getJobExecutionResult().get();
+                        throw new IllegalStateException("the benchmark job stopped with " + (phase.scored + phase.dead)
+                                + " of " + count + " events out");
+                    }
+                }
+                var records = consumer.poll(Duration.ofMillis(20));
+                long now = System.nanoTime();
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    String id = new String(r.key(), StandardCharsets.UTF_8);
+                    if (seen.merge(id, 1, Integer::sum) > 1) {
+                        continue;
+                    }
+                    Phase owner = phases.computeIfAbsent(id.substring(0, id.indexOf('-') + 1), k -> new Phase());
+                    if (owner.scored + owner.dead == 0) {
+                        owner.firstVisible = now;
+                    }
+                    if (owner.firstVisible == now) {
+                        owner.atFirstVisible++;
+                    }
+                    owner.lastVisible = now;
+                    owner.visibleAt.put(id, now);
+                    if (r.topic().equals(DEAD)) {
+                        owner.dead++;
+                        DeadLetter d = deadLetters.decode(r.value());
+                        owner.scoredAt.put(id, d.getTime().toEpochMilli());
+                    } else {
+                        owner.scored++;
+                        LabelScoreEvent e = scores.decode(r.value());
+                        owner.scoredAt.put(id, e.getProcessedAt().toEpochMilli());
+                        Long batch = e.getTimings().get("batchSize");
+                        Long inference = e.getTimings().get("inference");
+                        if (batch != null && inference != null && batch > 0) {
+                            // Each image carries 1/b of its batch, so sums over images are sums over batches.
+                            owner.batches += 1.0 / batch;
+                            owner.batchNanos += inference * 1000.0 / batch;
+                            owner.batchImages++;
+                        }
+                    }
+                }
+            }
+            return phase;
+        }
+
+        int duplicates() {
+            return (int) seen.values().stream().filter(v -> v > 1).count();
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+
+    private static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("max.request.size", String.valueOf(EmbeddedKafkaBroker.MAX_MESSAGE_BYTES));
+        p.put("linger.ms", "5");
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** The bundled 640×480 COCO photo ({@code /bench/coco-640x480.jpg}). */
+    public static byte[] cocoJpeg() throws IOException {
+        try (var in = EndToEndBench.class.getResourceAsStream("/bench/coco-640x480.jpg")) {
+            if (in == null) throw new IOException("bundled benchmark image /bench/coco-640x480.jpg is missing");
+            return in.readAllBytes();
+        }
+    }
+
+    /** {@code count} distinct 64×64 JPEGs of a few coloured shapes. */
+    static List<byte[]> smallJpegs(int count, long seed) {
+        Random r = new Random(seed);
+        List<byte[]> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = img.createGraphics();
+            g.setColor(new Color(r.nextInt(256), r.nextInt(256), r.nextInt(256)));
+            g.fillRect(0, 0, 64, 64);
+            for (int k = 0; k < 3; k++) {
+                g.setColor(new Color(r.nextInt(256), r.nextInt(256), r.nextInt(256)));
+                g.fillOval(r.nextInt(48), r.nextInt(48), 8 + r.nextInt(24), 8 + r.nextInt(24));
+            }
+            g.dispose();
+            try {
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                ImageIO.write(img, "jpg", bytes);
+                out.add(bytes.toByteArray());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return out;
+    }
+
+    /** Peak resident set size of this process in bytes (VmHWM), or -1 where /proc is not there. */
+    public static long peakRssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    String[] parts = line.substring(6).trim().split("\\s+");
+                    return Long.parseLong(parts[0]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // a temp folder left behind is harmless
+                }
+            });
+        } catch (IOException ignored) {
+            // same
+        }
+    }
+}

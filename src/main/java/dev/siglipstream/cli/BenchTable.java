@@ -1,0 +1,92 @@
+package dev.siglipstream.cli;
+
+import dev.siglipstream.bench.EndToEndBench;
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SortedMap;
+
+/** The closing table of {@code siglip bench}: every figure of the run, then the {@code end-to-end/raw:} line. */
+final class BenchTable {
+    private final PrintStream out;
+
+    BenchTable(PrintStream out) {
+        this.out = out;
+    }
+
+    /**
+     * @param raw vision-tower images/s (median) per batch size
+     * @param decodeRate decode-only images/s on one core, NaN when not measured
+     * @param preprocessRate decode + resize + normalise images/s on one core, NaN when not measured
+     * @param e2e the end-to-end run, null when skipped
+     */
+    void print(String header, SortedMap<Integer, Double> raw, double decodeRate, double preprocessRate, String preprocessWhat,
+            EndToEndBench.Settings settings, EndToEndBench.Result e2e, long peakRss) {
+        out.println();
+        out.println("== " + header);
+        for (Map.Entry<Integer, Double> e : raw.entrySet()) {
+            row("vision raw images/s, batch " + e.getKey(), f(e.getValue()));
+        }
+        Map.Entry<Integer, Double> best = best(raw);
+        if (best != null) {
+            row("vision raw images/s, best", f(best.getValue()) + " (batch " + best.getKey() + ")");
+        }
+        if (!Double.isNaN(decodeRate)) {
+            row("decode " + preprocessWhat + " images/s/core", f(decodeRate) + " (" + f(1000 / decodeRate) + " ms)");
+        }
+        if (!Double.isNaN(preprocessRate)) {
+            row("preprocess " + preprocessWhat + " images/s/core", f(preprocessRate) + " (" + f(1000 / preprocessRate)
+                    + " ms; decode + resize + normalise)");
+        }
+        if (e2e != null) {
+            String how = String.format(Locale.ROOT, "%s, parallelism %d, max batch %d, max delay %d ms, checkpoint %d ms, buffer timeout %d ms, "
+                            + "%d preprocess thread(s), intra-op %s",
+                    settings.exactlyOnce() ? "exactly-once" : "at-least-once", settings.parallelism(), settings.maxBatchSize(),
+                    settings.maxBatchDelay().toMillis(), settings.checkpointInterval().toMillis(), settings.bufferTimeout().toMillis(), settings.preprocessThreads(),
+                    settings.intraOpThreads() == 0 ? "auto" : String.valueOf(settings.intraOpThreads()));
+            boolean rough = e2e.seconds() < 10 * settings.checkpointInterval().toMillis() / 1000.0;
+            row("end-to-end images/s", f(e2e.eventsPerSecond()) + (rough ? " ROUGH: output came in under 10 checkpoints" : "") + " (" + (settings.smallImages() ? "64x64 JPEGs" : "640x480 JPEG")
+                    + "; " + how + ")");
+            row("end-to-end events", e2e.events() + " timed (after " + e2e.warmupAccounted() + " warm-up) in, " + e2e.scored() + " scored + " + e2e.deadLetters()
+                    + " dead letters, " + e2e.duplicates() + " duplicates, " + f(e2e.seconds()) + " s first-to-last output");
+            row("end-to-end batches", f(e2e.meanBatchSize()) + " images/batch, " + f(e2e.batchMillis()) + " ms/batch inference");
+            row("latency load", f(e2e.offeredRate()) + " events/s offered (" + f(settings.loadFraction())
+                    + " x end-to-end), " + e2e.latencyAccounted() + "/" + e2e.latencyEvents() + " out");
+            row("latency batches", f(e2e.latencyBatchSize()) + " images/batch, " + f(e2e.latencyBatchMillis()) + " ms/batch inference");
+            EndToEndBench.Latency sc = e2e.scoredLatency();
+            EndToEndBench.Latency vis = e2e.visibleLatency();
+            row("latency to scored ms p50/p95/p99", f(sc.p50()) + " / " + f(sc.p95()) + " / " + f(sc.p99())
+                    + " (send -> job scored it, handed to the sink writer)");
+            row("latency to committed ms p50/p95/p99", f(vis.p50()) + " / " + f(vis.p95()) + " / " + f(vis.p99())
+                    + " (send -> visible to read_committed" + (settings.exactlyOnce()
+                    ? "; includes waiting for the checkpoint that commits it, interval " + settings.checkpointInterval().toMillis() + " ms)"
+                    : ")"));
+            double bound = settings.maxBatchDelay().toMillis() + 2 * e2e.latencyBatchMillis();
+            row("latency bound ms", f(bound) + " = max delay " + settings.maxBatchDelay().toMillis() + " + 2 x "
+                    + f(e2e.latencyBatchMillis()) + " ms batch; p99 to scored " + (sc.p99() <= bound ? "within" : "ABOVE")
+                    + ", p99 to committed " + (vis.p99() <= bound ? "within" : "above"));
+        }
+        row("peak resident memory", peakRss < 0 ? "n/a" : (peakRss >> 20) + " MiB (VmHWM, whole run)");
+        if (e2e != null && best != null) {
+            out.printf(Locale.ROOT, "end-to-end/raw: %.2f%n", e2e.eventsPerSecond() / best.getValue());
+        }
+        out.flush();
+    }
+
+    static Map.Entry<Integer, Double> best(SortedMap<Integer, Double> raw) {
+        Map.Entry<Integer, Double> best = null;
+        for (Map.Entry<Integer, Double> e : raw.entrySet()) {
+            if (best == null || e.getValue() > best.getValue()) best = e;
+        }
+        return best;
+    }
+
+    private void row(String name, String value) {
+        out.printf(Locale.ROOT, "%-38s %s%n", name, value);
+    }
+
+    private static String f(double v) {
+        if (Double.isNaN(v)) return "n/a";
+        return String.format(Locale.ROOT, v >= 100 ? "%.1f" : "%.2f", v);
+    }
+}

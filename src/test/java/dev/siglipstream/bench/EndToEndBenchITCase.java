@@ -1,0 +1,74 @@
+package dev.siglipstream.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.siglipstream.testutils.CliRun;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code siglip bench --quick} with the tiny model: the whole harness (raw vision figures, the job
+ * end to end through the in-process broker with the exactly-once sink, the latency phase) runs and
+ * its table adds up. Figures are not held to thresholds: the machine is shared.
+ */
+class EndToEndBenchITCase {
+    static final String MODEL = Path.of("src/test/resources/conformance/models/siglip-tiny").toAbsolutePath().toString();
+
+    @Test
+    void quickBenchPrintsOneConsistentTable() {
+        CliRun run = CliRun.of("bench", "--model", MODEL, "--quick", "--small-images", "--threads", "2",
+                "--batch-sizes", "1,8", "--events", "300", "--e2e-batch-size", "8");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String out = run.out();
+
+        double raw1 = number(out, "vision raw images/s, batch 1\\s+(\\S+)");
+        double raw8 = number(out, "vision raw images/s, batch 8\\s+(\\S+)");
+        double best = number(out, "vision raw images/s, best\\s+(\\S+) \\(batch (?:1|8)\\)");
+        assertThat(best).isEqualTo(Math.max(raw1, raw8));
+        assertThat(number(out, "decode 640x480->64x64 images/s/core\\s+(\\S+)")).isPositive();
+        assertThat(number(out, "preprocess 640x480->64x64 images/s/core\\s+(\\S+)")).isPositive();
+
+        double e2e = number(out, "end-to-end images/s\\s+(\\S+)");
+        assertThat(e2e).isPositive();
+        // Every timed event came out exactly once, scored (the images are all valid).
+        assertThat(out).containsPattern("end-to-end events\\s+300 timed \\(after 75 warm-up\\) in, 300 scored \\+ 0 dead letters, 0 duplicates");
+        assertThat(out).contains("exactly-once, parallelism 1, max batch 8");
+
+        Matcher load = Pattern.compile("latency load\\s+(\\S+) events/s offered \\(0\\.50 x end-to-end\\), (\\d+)/(\\d+) out").matcher(out);
+        assertThat(load.find()).as(out).isTrue();
+        assertThat(Double.parseDouble(load.group(1))).isCloseTo(e2e / 2, org.assertj.core.data.Percentage.withPercentage(2));
+        assertThat(load.group(2)).isEqualTo(load.group(3));
+        assertThat(Integer.parseInt(load.group(3))).isBetween(20, 200);
+
+        double[] scored = percentiles(out, "latency to scored ms p50/p95/p99");
+        double[] committed = percentiles(out, "latency to committed ms p50/p95/p99");
+        assertThat(scored[0]).isGreaterThanOrEqualTo(0).isLessThanOrEqualTo(scored[1]);
+        assertThat(scored[1]).isLessThanOrEqualTo(scored[2]);
+        assertThat(committed[0]).isPositive().isLessThanOrEqualTo(committed[1]);
+        assertThat(committed[1]).isLessThanOrEqualTo(committed[2]);
+        // A record is visible only after the job scored it (the scored clock has millisecond steps).
+        assertThat(committed[0]).isGreaterThanOrEqualTo(scored[0] - 1);
+        assertThat(out).containsPattern("latency bound ms\\s+\\S+ = max delay 10 \\+ 2 x \\S+ ms batch");
+
+        long rssMiB = (long) number(out, "peak resident memory\\s+(\\d+) MiB");
+        assertThat(rssMiB).isBetween(50L, 64L * 1024);
+
+        Matcher ratio = Pattern.compile("(?m)^end-to-end/raw: (\\d+\\.\\d\\d)$").matcher(out);
+        assertThat(ratio.find()).as(out).isTrue();
+        assertThat(Double.parseDouble(ratio.group(1))).isCloseTo(e2e / best, org.assertj.core.data.Offset.offset(0.01));
+    }
+
+    private static double number(String out, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(out);
+        assertThat(m.find()).as("'%s' in:%n%s", regex, out).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static double[] percentiles(String out, String name) {
+        Matcher m = Pattern.compile(Pattern.quote(name) + "\\s+(\\S+) / (\\S+) / (\\S+)").matcher(out);
+        assertThat(m.find()).as("'%s' in:%n%s", name, out).isTrue();
+        return new double[] {Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3))};
+    }
+}
