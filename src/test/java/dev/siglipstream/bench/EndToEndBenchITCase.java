@@ -27,8 +27,8 @@ class EndToEndBenchITCase {
         double raw8 = number(out, "vision raw images/s, batch 8\\s+(\\S+)");
         double best = number(out, "vision raw images/s, best\\s+(\\S+) \\(batch (?:1|8)\\)");
         assertThat(best).isEqualTo(Math.max(raw1, raw8));
-        assertThat(number(out, "decode 640x480->64x64 images/s/core\\s+(\\S+)")).isPositive();
-        assertThat(number(out, "preprocess 640x480->64x64 images/s/core\\s+(\\S+)")).isPositive();
+        assertThat(number(out, "decode 640x480->224x224 images/s/core\\s+(\\S+)")).isPositive();
+        assertThat(number(out, "preprocess 640x480->224x224 images/s/core\\s+(\\S+)")).isPositive();
 
         double e2e = number(out, "end-to-end images/s\\s+(\\S+)");
         assertThat(e2e).isPositive();
