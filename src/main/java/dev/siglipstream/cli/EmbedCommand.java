@@ -5,7 +5,7 @@ import dev.siglipstream.siglip.image.SiglipImageProcessor;
 import dev.siglipstream.siglip.internal.Npy;
 import dev.siglipstream.siglip.onnx.SiglipForImageClassification;
 import dev.siglipstream.siglip.onnx.SiglipModel;
-import dev.siglipstream.siglip.pipeline.Scoring;
+import dev.siglipstream.siglip.onnx.SiglipOutput;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,11 +62,10 @@ final class EmbedCommand implements Callable<Integer> {
             if (imageEmbeds != null) writeMatrix("image_embeds.npy", imageEmbeds, dim);
             if (textEmbeds != null) writeMatrix("text_embeds.npy", textEmbeds, dim);
             if (imageEmbeds != null && textEmbeds != null) {
-                float[][] logits = Scoring.logits(imageEmbeds, textEmbeds, model.logitScale(), model.logitBias());
-                writeMatrix("logits_per_image.npy", logits, textEmbeds.length);
-                writeMatrix("logits_per_text.npy", transpose(logits, textEmbeds.length), imageEmbeds.length);
-                writeMatrix("probs_per_image.npy",
-                        Scoring.probabilities(imageEmbeds, textEmbeds, model.logitScale(), model.logitBias()), textEmbeds.length);
+                SiglipOutput outputs = SiglipOutput.of(imageEmbeds, textEmbeds, model.logitScale(), model.logitBias());
+                writeMatrix("logits_per_image.npy", outputs.logitsPerImage(), textEmbeds.length);
+                writeMatrix("logits_per_text.npy", outputs.logitsPerText(), imageEmbeds.length);
+                writeMatrix("probs_per_image.npy", outputs.probsPerImage(), textEmbeds.length);
             }
         }
         return 0;
@@ -98,13 +97,5 @@ final class EmbedCommand implements Callable<Integer> {
         float[] flat = new float[rows.length * cols];
         for (int r = 0; r < rows.length; r++) System.arraycopy(rows[r], 0, flat, r * cols, cols);
         Npy.writeFloats(out.resolve(name), flat, rows.length, cols);
-    }
-
-    private static float[][] transpose(float[][] m, int cols) {
-        float[][] t = new float[cols][m.length];
-        for (int i = 0; i < m.length; i++) {
-            for (int j = 0; j < cols; j++) t[j][i] = m[i][j];
-        }
-        return t;
     }
 }

@@ -19,12 +19,11 @@ final class ModelLocation {
 
     /** As above with a given Hub client (null: one configured from the environment). */
     static Path resolve(String model, String revision, ModelVariant variant, HubClient client) {
-        if (Files.isDirectory(Path.of(model)) || !ModelResolver.looksLikeRepoId(model)) {
-            if (!Files.isDirectory(Path.of(model))) {
-                throw new IllegalArgumentException("model folder not found: " + model
-                        + " (give a folder in the Hugging Face layout or a Hub repo id such as Xenova/siglip-base-patch16-224)");
-            }
-            return Path.of(model);
+        Path folder = Path.of(model);
+        if (Files.isDirectory(folder)) return folder;
+        if (!ModelResolver.looksLikeRepoId(model)) {
+            throw new IllegalArgumentException("model folder not found: " + model
+                    + " (give a folder in the Hugging Face layout or a Hub repo id such as Xenova/siglip-base-patch16-224)");
         }
         HubClient hub = client != null ? client : HubClient.builderFromEnvironment().logger(System.err::println).build();
         return new ModelResolver(hub).resolve(model, revision, variant.onnxFiles());

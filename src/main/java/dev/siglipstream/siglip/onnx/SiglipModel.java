@@ -226,18 +226,7 @@ public final class SiglipModel implements AutoCloseable {
      * probabilities per image.
      */
     public SiglipOutput forward(FloatBuffer pixelValues, int count, List<String> texts) {
-        float[][] image = imageEmbeddings(pixelValues, count);
-        float[][] text = textEmbeddings(texts);
-        float[][] logitsPerImage = Scoring.logits(image, text, logitScale, logitBias);
-        float[][] logitsPerText = new float[text.length][image.length];
-        float[][] probs = new float[image.length][text.length];
-        for (int i = 0; i < image.length; i++) {
-            for (int t = 0; t < text.length; t++) {
-                logitsPerText[t][i] = logitsPerImage[i][t];
-                probs[i][t] = Scoring.sigmoid(logitsPerImage[i][t]);
-            }
-        }
-        return new SiglipOutput(image, text, logitsPerImage, logitsPerText, probs);
+        return SiglipOutput.of(imageEmbeddings(pixelValues, count), textEmbeddings(texts), logitScale, logitBias);
     }
 
     /** Unnormalised vision pooler outputs (transformers' {@code get_image_features}). */

@@ -1,5 +1,7 @@
 package dev.siglipstream.siglip.onnx;
 
+import dev.siglipstream.siglip.pipeline.Scoring;
+
 /**
  * What {@link SiglipModel#forward} returns, named as transformers names them.
  *
@@ -11,4 +13,19 @@ package dev.siglipstream.siglip.onnx;
  */
 public record SiglipOutput(
         float[][] imageEmbeds, float[][] textEmbeds, float[][] logitsPerImage, float[][] logitsPerText,
-        float[][] probsPerImage) {}
+        float[][] probsPerImage) {
+
+    /** The outputs for already normalised embeddings: one logits product, its transpose and the sigmoids. */
+    public static SiglipOutput of(float[][] imageEmbeds, float[][] textEmbeds, float logitScale, float logitBias) {
+        float[][] logitsPerImage = Scoring.logits(imageEmbeds, textEmbeds, logitScale, logitBias);
+        float[][] logitsPerText = new float[textEmbeds.length][imageEmbeds.length];
+        float[][] probs = new float[imageEmbeds.length][textEmbeds.length];
+        for (int i = 0; i < imageEmbeds.length; i++) {
+            for (int t = 0; t < textEmbeds.length; t++) {
+                logitsPerText[t][i] = logitsPerImage[i][t];
+                probs[i][t] = Scoring.sigmoid(logitsPerImage[i][t]);
+            }
+        }
+        return new SiglipOutput(imageEmbeds, textEmbeds, logitsPerImage, logitsPerText, probs);
+    }
+}
