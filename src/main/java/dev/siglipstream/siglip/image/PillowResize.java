@@ -12,6 +12,8 @@ public final class PillowResize {
     /** Pillow's PRECISION_BITS: 32 - 8 bits of result - 2 bits of headroom for negative lobes. */
     static final int PRECISION_BITS = 22;
     private static final int HALF = 1 << (PRECISION_BITS - 1);
+    /** Source rows the horizontal pass turns on their side at a time. */
+    static final int BLOCK = 48;
 
     private PillowResize() {}
 
@@ -30,21 +32,27 @@ public final class PillowResize {
 
     /** Reusable work buffers; one per thread. */
     static final class Scratch {
-        byte[] temp = new byte[0];
-        int[] acc = new int[0];
-        int[] row = new int[0];
-        long[] longs = new long[0];
-        byte[] line = new byte[0];
-        float[] floats = new float[0];
+        private int[][] side = new int[0][0];
+        private int[][] rows = new int[0][0];
+        private int[] acc = new int[0];
+        private byte[] line = new byte[0];
+        private float[] floats = new float[0];
 
-        int[] row(int n) {
-            if (row.length < n) row = new int[n];
-            return row;
+        /** The horizontal pass's source columns of one block. */
+        int[][] side(int count, int length) {
+            side = atLeast(side, count, length);
+            return side;
         }
 
-        long[] longs(int n) {
-            if (longs.length < n) longs = new long[n];
-            return longs;
+        /** The horizontal pass's output rows, which the vertical pass reads. */
+        int[][] rows(int count, int length) {
+            rows = atLeast(rows, count, length);
+            return rows;
+        }
+
+        private static int[][] atLeast(int[][] a, int count, int length) {
+            if (a.length >= count && (count == 0 || a[0].length >= length)) return a;
+            return new int[Math.max(count, a.length)][Math.max(length, a.length == 0 ? 0 : a[0].length)];
         }
 
         byte[] line(int n) {
@@ -55,11 +63,6 @@ public final class PillowResize {
         float[] floats(int n) {
             if (floats.length < n) floats = new float[n];
             return floats;
-        }
-
-        byte[] temp(int n) {
-            if (temp.length < n) temp = new byte[n];
-            return temp;
         }
 
         int[] acc(int n) {
@@ -191,35 +194,37 @@ public final class PillowResize {
                 }
                 return;
             }
-            byte[] rows; // the rows the vertical pass reads, starting at source row rowFirst
-            int rowsOffset;
+            // the rows the vertical pass reads, starting at source row rowFirst
+            final int[][] rows = scratch.rows(vertical ? rowCount : dstHeight, stride);
             if (horizontal) {
-                int n = vertical ? rowCount : dstHeight;
-                rows = scratch.temp(n * stride);
-                horizontalPass(src, rows, scratch.longs(srcWidth), scratch.row(srcWidth));
-                rowsOffset = 0;
-                if (!vertical) {
-                    byte[] line = scratch.line(stride);
-                    for (int y = 0; y < dstHeight; y++) {
-                        System.arraycopy(rows, y * stride, line, 0, stride);
-                        sink.row(y, line);
-                    }
-                    return;
-                }
+                horizontalPass(src, rows, scratch);
             } else {
-                rows = src;
-                rowsOffset = rowFirst * srcWidth * 3;
+                for (int y = 0; y < rowCount; y++) {
+                    final int[] row = rows[y];
+                    for (int i = 0, j = (rowFirst + y) * stride; i < stride; i++, j++) row[i] = src[j] & 0xff;
+                }
             }
-            verticalPass(rows, rowsOffset, scratch.acc(stride), scratch.line(stride), sink);
+            byte[] line = scratch.line(stride);
+            if (!vertical) {
+                for (int y = 0; y < dstHeight; y++) {
+                    final int[] row = rows[y];
+                    for (int i = 0; i < stride; i++) line[i] = (byte) row[i];
+                    sink.row(y, line);
+                }
+                return;
+            }
+            verticalPass(rows, scratch.acc(stride), line, sink);
         }
 
         /**
-         * Pillow's horizontal pass over the rows the vertical pass needs. R and G share one long per
-         * pixel ({@code R·2³² + G}), so one 64-bit multiply-add per tap does both channels' sums,
-         * {@code ΣR·2³² + ΣG}, exactly: each true sum fits in an int, as in Pillow, so the low word is
-         * ΣG as a signed int and the rest, shifted down, is ΣR.
+         * Pillow's horizontal pass over the rows the vertical pass needs, {@link #BLOCK} rows at a
+         * time, into {@code out[y]} (one int per channel, 0..255). Each block is first turned on its
+         * side: source column x becomes the array {@code side[x]} of the block's {@code rows × 3}
+         * samples. An output column is then a weighted sum of whole arrays, indexed alike, which the
+         * JIT vectorises; Pillow's per-pixel dot products would not be. Integer sums are exact, so
+         * the order does not change the result.
          */
-        private void horizontalPass(byte[] src, byte[] dst, long[] rg, int[] b) {
+        private void horizontalPass(byte[] src, int[][] out, Scratch scratch) {
             final int rows = vertical ? rowCount : dstHeight;
             final int startRow = vertical ? rowFirst : 0;
             final int ksize = xAxis.ksize;
@@ -228,78 +233,76 @@ public final class PillowResize {
             final int[] w = xAxis.weights;
             final int sw = srcWidth;
             final int srcStride = sw * 3;
-            final long half2 = ((long) HALF << 32) + HALF;
-            int o = 0;
-            for (int y = 0; y < rows; y++) {
-                // Widen the row once so the taps below are plain multiply-adds on consecutive elements.
-                for (int x = 0, i = (y + startRow) * srcStride; x < sw; x++, i += 3) {
-                    rg[x] = ((long) (src[i] & 0xff) << 32) | (src[i + 1] & 0xff);
-                    b[x] = src[i + 2] & 0xff;
+            final int[][] side = scratch.side(sw, BLOCK * 3);
+            final int[] acc = scratch.acc(BLOCK * 3);
+            for (int y0 = 0; y0 < rows; y0 += BLOCK) {
+                final int n = Math.min(BLOCK, rows - y0);
+                final int run = n * 3;
+                for (int x = 0; x < sw; x++) {
+                    final int[] column = side[x];
+                    for (int r = 0, i = (startRow + y0) * srcStride + x * 3; r < run; r += 3, i += srcStride) {
+                        column[r] = src[i] & 0xff;
+                        column[r + 1] = src[i + 1] & 0xff;
+                        column[r + 2] = src[i + 2] & 0xff;
+                    }
                 }
                 for (int xx = 0; xx < dstWidth; xx++) {
-                    final int p = first[xx];
-                    final int kb = xx * ksize;
-                    final int n = count[xx];
-                    long s01 = half2;
-                    int s2 = HALF;
-                    for (int k = 0; k < n; k++) {
-                        int kv = w[kb + k];
-                        s01 += rg[p + k] * kv;
-                        s2 += b[p + k] * kv;
+                    weightedSum(side, first[xx], w, xx * ksize, count[xx], acc, run);
+                    final int o = xx * 3;
+                    for (int r = 0; r < n; r++) {
+                        final int[] line = out[y0 + r];
+                        line[o] = clip(acc[3 * r]);
+                        line[o + 1] = clip(acc[3 * r + 1]);
+                        line[o + 2] = clip(acc[3 * r + 2]);
                     }
-                    int s1 = (int) s01;
-                    int s0 = (int) ((s01 - s1) >> 32);
-                    dst[o] = clip8(s0);
-                    dst[o + 1] = clip8(s1);
-                    dst[o + 2] = clip8(s2);
-                    o += 3;
                 }
             }
         }
 
-        private void verticalPass(byte[] rows, int rowsOffset, int[] acc, byte[] line, RowSink sink) {
+        /** Pillow's vertical pass over the horizontal pass's rows (ints 0..255, dstWidth × 3 each). */
+        private void verticalPass(int[][] rows, int[] acc, byte[] line, RowSink sink) {
             final int ksize = yAxis.ksize;
             final int stride = dstWidth * 3;
             final int[] w = yAxis.weights;
             for (int yy = 0; yy < dstHeight; yy++) {
-                int n = yAxis.count[yy];
-                int kb = yy * ksize;
                 // bounds are relative to rowFirst, as Pillow shifts them for the cropped temp image
-                int r = rowsOffset + (yAxis.first[yy] - rowFirst) * stride;
-                // Integer sums are exact, so accumulating row by row equals Pillow's per-pixel order;
-                // two taps per sweep halve the loads and stores of acc.
-                int y = 0;
-                if (n >= 2) {
-                    int k0 = w[kb];
-                    int k1 = w[kb + 1];
-                    int r1 = r + stride;
-                    for (int i = 0; i < stride; i++) {
-                        acc[i] = HALF + (rows[r + i] & 0xff) * k0 + (rows[r1 + i] & 0xff) * k1;
-                    }
-                    y = 2;
-                    r += 2 * stride;
-                } else {
-                    java.util.Arrays.fill(acc, 0, stride, HALF);
-                }
-                for (; y + 1 < n; y += 2, r += 2 * stride) {
-                    int k0 = w[kb + y];
-                    int k1 = w[kb + y + 1];
-                    int r1 = r + stride;
-                    for (int i = 0; i < stride; i++) {
-                        acc[i] += (rows[r + i] & 0xff) * k0 + (rows[r1 + i] & 0xff) * k1;
-                    }
-                }
-                if (y < n) {
-                    int k0 = w[kb + y];
-                    for (int i = 0; i < stride; i++) {
-                        acc[i] += (rows[r + i] & 0xff) * k0;
-                    }
-                }
+                weightedSum(rows, yAxis.first[yy] - rowFirst, w, yy * ksize, yAxis.count[yy], acc, stride);
                 for (int i = 0; i < stride; i++) {
-                    line[i] = clip8(acc[i]);
+                    line[i] = (byte) clip(acc[i]);
                 }
                 sink.row(yy, line);
             }
+        }
+    }
+
+    /**
+     * {@code acc[i] = HALF + Σ_k weights[kb + k] · src[p + k][i]} for i below {@code length}: whole
+     * arrays indexed alike, two taps per sweep, so the JIT vectorises it. Integer sums are exact, so
+     * this equals Pillow's per-pixel order.
+     */
+    private static void weightedSum(int[][] src, int p, int[] weights, int kb, int taps, int[] acc, int length) {
+        int k = 0;
+        if (taps >= 2) {
+            final int[] a = src[p];
+            final int[] b = src[p + 1];
+            final int k0 = weights[kb];
+            final int k1 = weights[kb + 1];
+            for (int i = 0; i < length; i++) acc[i] = HALF + a[i] * k0 + b[i] * k1;
+            k = 2;
+        } else {
+            java.util.Arrays.fill(acc, 0, length, HALF);
+        }
+        for (; k + 1 < taps; k += 2) {
+            final int[] a = src[p + k];
+            final int[] b = src[p + k + 1];
+            final int k0 = weights[kb + k];
+            final int k1 = weights[kb + k + 1];
+            for (int i = 0; i < length; i++) acc[i] += a[i] * k0 + b[i] * k1;
+        }
+        if (k < taps) {
+            final int[] a = src[p + k];
+            final int k0 = weights[kb + k];
+            for (int i = 0; i < length; i++) acc[i] += a[i] * k0;
         }
     }
 
@@ -310,8 +313,9 @@ public final class PillowResize {
         void row(int y, byte[] rgb);
     }
 
-    private static byte clip8(int v) {
+    /** Pillow's clip8: the fixed-point sum rounded (HALF was added up front) and clamped to 0..255. */
+    private static int clip(int v) {
         int s = v >> PRECISION_BITS;
-        return (byte) (s < 0 ? 0 : Math.min(s, 255));
+        return s < 0 ? 0 : Math.min(s, 255);
     }
 }

@@ -75,8 +75,8 @@ class PillowResizeTest {
 
     /**
      * Pillow's ImagingResample written out per pixel from the kernel tables (horizontal pass into a
-     * full-height 8-bit image, then vertical), to check the optimised passes (R+G packed in a long,
-     * two-tap vertical sweeps, row sink) against the plain algorithm.
+     * full-height 8-bit image, then vertical), to check the optimised passes (blocks of
+     * source columns turned into arrays, two-tap sweeps, row sink) against the plain algorithm.
      */
     private static byte[] naive(RgbImage src, int w, int h, int resample) {
         PillowResize.Axis xa = PillowResize.Axis.of(src.width(), w, resample);
