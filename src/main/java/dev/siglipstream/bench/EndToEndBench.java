@@ -78,7 +78,7 @@ public final class EndToEndBench {
 
     /** What to run; build with {@link #builder(String)}. */
     public record Settings(String model, String variant, int events, int warmupEvents, boolean smallImages, int maxBatchSize,
-            Duration maxBatchDelay, int parallelism, int intraOpThreads, int preprocessThreads, int asyncCapacity,
+            Duration maxBatchDelay, int parallelism, int intraOpThreads, boolean spinWait, int preprocessThreads, int asyncCapacity,
             Duration checkpointInterval, Duration bufferTimeout, boolean exactlyOnce, double loadFraction,
             Duration latencyDuration, int minLatencyEvents, int maxLatencyEvents, Duration timeout) {
 
@@ -98,6 +98,7 @@ public final class EndToEndBench {
         private Duration maxBatchDelay = Duration.ofMillis(10);
         private int parallelism = 1;
         private int intraOpThreads;
+        private boolean spinWait;
         private int preprocessThreads = 1;
         private int asyncCapacity = 0;
         private Duration checkpointInterval = Duration.ofMillis(200);
@@ -125,6 +126,8 @@ public final class EndToEndBench {
         public Builder parallelism(int n) { this.parallelism = n; return this; }
         /** ONNX Runtime intra-op threads of the job's session (0 = ONNX Runtime's choice). */
         public Builder intraOpThreads(int n) { this.intraOpThreads = n; return this; }
+        /** Whether ONNX Runtime's idle intra-op threads spin (the job's default: no). */
+        public Builder spinWait(boolean spin) { this.spinWait = spin; return this; }
         public Builder preprocessThreads(int n) { this.preprocessThreads = n; return this; }
         /** In-flight images per subtask; 0 = four batches' worth. */
         public Builder asyncCapacity(int n) { this.asyncCapacity = n; return this; }
@@ -160,7 +163,7 @@ public final class EndToEndBench {
             int capacity = asyncCapacity > 0 ? asyncCapacity : Math.max(16, 4 * maxBatchSize);
             int warmup = warmupEvents >= 0 ? warmupEvents : events / 4;
             return new Settings(model, variant, events, warmup, smallImages, maxBatchSize, maxBatchDelay, parallelism,
-                    intraOpThreads, preprocessThreads, capacity, checkpointInterval, bufferTimeout, exactlyOnce, loadFraction,
+                    intraOpThreads, spinWait, preprocessThreads, capacity, checkpointInterval, bufferTimeout, exactlyOnce, loadFraction,
                     latencyDuration, minLatencyEvents, maxLatencyEvents, timeout);
         }
     }
@@ -320,6 +323,7 @@ public final class EndToEndBench {
         c.set(JobOptions.MODEL, s.model());
         c.set(JobOptions.VARIANT, s.variant());
         c.set(JobOptions.INTRA_OP_THREADS, s.intraOpThreads());
+        c.set(JobOptions.INTRA_OP_SPIN_WAIT, s.spinWait());
         c.set(JobOptions.PARALLELISM, s.parallelism());
         c.set(JobOptions.CHECKPOINT_INTERVAL, s.checkpointInterval());
         c.set(JobOptions.MAX_BATCH_SIZE, s.maxBatchSize());

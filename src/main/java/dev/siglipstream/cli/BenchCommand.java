@@ -105,11 +105,12 @@ final class BenchCommand implements Callable<Integer> {
         if (endToEndOptions.endToEnd) {
             var best = BenchTable.best(rawRates);
             settings = endToEndOptions.settings(modelOptions.folder().toString(), modelOptions.variant, modelOptions.threads,
-                    best == null ? Double.NaN : best.getValue(), best == null ? 32 : best.getKey());
+                    modelOptions.spinWait, best == null ? Double.NaN : best.getValue(), best == null ? 32 : best.getKey());
             e2e = dev.siglipstream.bench.EndToEndBench.run(settings, System.err);
         }
         new BenchTable(System.out).print("siglip bench: " + modelOptions.model + " (" + modelOptions.variant + ", intra-op threads "
-                        + (modelOptions.threads == 0 ? "auto" : modelOptions.threads) + ", cores "
+                        + (modelOptions.threads == 0 ? "auto" : modelOptions.threads)
+                        + (modelOptions.spinWait ? " spinning" : " not spinning") + ", cores "
                         + Runtime.getRuntime().availableProcessors() + ")", rawRates, decodeRate, preprocessRate, preprocessWhat,
                 settings, e2e, dev.siglipstream.bench.EndToEndBench.peakRssBytes());
         return e2e == null || e2e.allAccounted() ? 0 : 1;

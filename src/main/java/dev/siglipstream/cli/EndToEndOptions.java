@@ -61,7 +61,7 @@ final class EndToEndOptions {
     double latencySeconds;
 
     /** Settings for the job, given the best raw rate and its batch size. */
-    EndToEndBench.Settings settings(String model, String variant, int intraOpThreads, double bestRaw, int bestBatch) {
+    EndToEndBench.Settings settings(String model, String variant, int intraOpThreads, boolean spinWait, double bestRaw, int bestBatch) {
         int n = events > 0 ? events
                 : quick ? 200 : (int) Math.max(100, Math.min(20_000, Math.round(Double.isNaN(bestRaw) ? 1000 : bestRaw * 40)));
         return EndToEndBench.Settings.builder(model)
@@ -74,6 +74,7 @@ final class EndToEndOptions {
                 .bufferTimeout(TimeUtils.parseDuration(bufferTimeout))
                 .parallelism(parallelism)
                 .intraOpThreads(intraOpThreads)
+                .spinWait(spinWait)
                 .preprocessThreads(preprocessThreads)
                 .asyncCapacity(asyncCapacity)
                 .exactlyOnce(!atLeastOnce)

@@ -33,6 +33,11 @@ final class ModelOptions {
     @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads; 0 = one per core. Default: ${DEFAULT-VALUE}.")
     int threads;
 
+    @Option(names = "--spin-wait", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Let ONNX Runtime's idle intra-op threads spin for work (its own default). Off, as in the "
+                    + "streaming job: spinning threads take the cores from everything else. Default: ${DEFAULT-VALUE}.")
+    boolean spinWait;
+
     @Option(names = "--opt-level", defaultValue = "all", description = "Graph optimisation: disabled, basic, extended or all. Default: ${DEFAULT-VALUE}.")
     String optLevel;
 
@@ -53,6 +58,7 @@ final class ModelOptions {
                 .allowCpuFallback(allowCpuFallback)
                 .variant(ModelVariant.parse(variant))
                 .intraOpThreads(threads)
+                .spinWait(spinWait)
                 .optimizationLevel(OnnxOptions.OptimizationLevel.valueOf(optLevel.trim().toUpperCase(java.util.Locale.ROOT)))
                 .logitScale(logitScale)
                 .logitBias(logitBias)

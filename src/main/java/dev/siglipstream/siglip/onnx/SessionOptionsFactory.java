@@ -26,6 +26,7 @@ final class SessionOptionsFactory {
             });
             if (options.intraOpThreads() > 0) so.setIntraOpNumThreads(options.intraOpThreads());
             if (options.interOpThreads() > 0) so.setInterOpNumThreads(options.interOpThreads());
+            if (!options.spinWait()) so.addConfigEntry("session.intra_op.allow_spinning", "0");
             switch (options.provider()) {
                 case CPU -> { }
                 case CUDA -> addCuda(so, options);

@@ -12,6 +12,7 @@ import java.io.Serializable;
  * @param deviceId GPU index; -1 on CPU
  * @param variant fp32, fp16 or quantized
  * @param intraOpThreads ONNX Runtime intra-op threads; 0 lets it choose
+ * @param spinWait whether ONNX Runtime's idle intra-op threads spin (see {@code OnnxOptions.spinWait})
  * @param allowCpuFallback run on CPU when the GPU provider cannot load
  * @param maxBatchSize batch flush size
  * @param maxBatchDelayMs batch flush delay in milliseconds
@@ -24,6 +25,7 @@ public record ModelSpec(
         int deviceId,
         String variant,
         int intraOpThreads,
+        boolean spinWait,
         boolean allowCpuFallback,
         int maxBatchSize,
         long maxBatchDelayMs,
@@ -32,7 +34,7 @@ public record ModelSpec(
 
     /** The same spec on another device (the subtask's GPU). */
     public ModelSpec onDevice(String provider, int deviceId) {
-        return new ModelSpec(model, provider, deviceId, variant, intraOpThreads, allowCpuFallback,
+        return new ModelSpec(model, provider, deviceId, variant, intraOpThreads, spinWait, allowCpuFallback,
                 maxBatchSize, maxBatchDelayMs, bucketing, preprocessThreads);
     }
 }

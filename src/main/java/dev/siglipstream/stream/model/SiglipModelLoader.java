@@ -33,6 +33,7 @@ public final class SiglipModelLoader implements ModelLoader {
                 .provider(provider)
                 .deviceId(Math.max(0, spec.deviceId()))
                 .intraOpThreads(spec.intraOpThreads())
+                .spinWait(spec.spinWait())
                 .variant(variant)
                 .allowCpuFallback(spec.allowCpuFallback())
                 .build();

@@ -35,6 +35,18 @@ class SessionOptionsFactoryTest {
     }
 
     @Test
+    void spinningIsOnnxRuntimesDefaultAndCanBeTurnedOff() throws Exception {
+        assertThat(OnnxOptions.defaults().spinWait()).isTrue();
+        try (OrtSession.SessionOptions so = SessionOptionsFactory.create(OnnxOptions.defaults())) {
+            assertThat(so.getConfigEntries()).doesNotContainKey("session.intra_op.allow_spinning");
+        }
+        OnnxOptions quiet = OnnxOptions.builder().spinWait(false).build();
+        try (OrtSession.SessionOptions so = SessionOptionsFactory.create(quiet)) {
+            assertThat(so.getConfigEntries()).containsEntry("session.intra_op.allow_spinning", "0");
+        }
+    }
+
+    @Test
     void cudaOnTheCpuArtifactNamesTheMissingProviderAndArtifact() {
         OnnxOptions options = OnnxOptions.builder()
                 .provider(ExecutionProvider.CUDA)
