@@ -194,13 +194,16 @@ public final class EndToEndBench {
      * @param eventsPerSecond throughput: events visible after the first committed output ÷ first-to-last seconds
      * @param meanBatchSize mean images per inference batch in the throughput phase
      * @param batchMillis mean inference time of one batch in the throughput phase
+     * @param cpuMillisPerEvent CPU time of the whole process (job, broker and reader, every thread) from the
+     *     first to the last visible output of the throughput phase, per event counted in the rate: steadier
+     *     than the rate on a shared machine, and {@code cores ÷ it} is the rate the pipeline could reach
      * @param offeredRate events/s offered in the latency phase
      * @param latencyBatchMillis mean inference time of one batch in the latency phase
      * @param scoredLatency send → scored by the job ({@code processedAt}; millisecond clock)
      * @param visibleLatency send → seen by a read_committed consumer
      */
     public record Result(int events, int scored, int deadLetters, int warmupAccounted, int duplicates, double seconds, double eventsPerSecond,
-            double meanBatchSize, double batchMillis, double offeredRate, int latencyEvents, int latencyAccounted,
+            double meanBatchSize, double batchMillis, double cpuMillisPerEvent, double offeredRate, int latencyEvents, int latencyAccounted,
             double latencyBatchMillis, double latencyBatchSize, Latency scoredLatency, Latency visibleLatency) {
 
         /** Every event of both phases came out exactly once. */
@@ -296,7 +299,7 @@ public final class EndToEndBench {
                     }
                     return new Result(s.events(), throughput.scored, throughput.dead, warmup.scored + warmup.dead,
                             reader.duplicates(),
-                            throughput.seconds(), tp, throughput.meanBatchSize(), throughput.meanBatchMillis(), offered, n,
+                            throughput.seconds(), tp, throughput.meanBatchSize(), throughput.meanBatchMillis(), throughput.cpuMillisPerEvent(), offered, n,
                             latency.scored + latency.dead, latency.meanBatchMillis(), latency.meanBatchSize(),
                             Latency.of(scoredMs), Latency.of(visibleMs));
                 } finally {
@@ -348,6 +351,8 @@ public final class EndToEndBench {
         long firstVisible;
         long lastVisible;
         int atFirstVisible;
+        long cpuAtFirstVisible;
+        long cpuAtLastVisible;
         /** Sums over scored images of (batch time ÷ b), 1 and 1/b: sums over their batches. */
         double batchNanos;
         double batchImages;
@@ -362,6 +367,12 @@ public final class EndToEndBench {
             int counted = scored + dead - atFirstVisible;
             double secs = seconds();
             return counted > 0 && secs > 0 ? counted / secs : Double.NaN;
+        }
+
+        /** Process CPU milliseconds per event counted in {@link #rate()}. */
+        double cpuMillisPerEvent() {
+            int counted = scored + dead - atFirstVisible;
+            return counted > 0 ? (cpuAtLastVisible - cpuAtFirstVisible) / 1e6 / counted : Double.NaN;
         }
 
         /** Images per inference batch: images ÷ batches (an image of a batch of b counts 1/b of a batch). */
@@ -414,6 +425,7 @@ public final class EndToEndBench {
                 }
                 var records = consumer.poll(Duration.ofMillis(20));
                 long now = System.nanoTime();
+                long cpu = records.isEmpty() ? 0 : processCpuNanos();
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     String id = new String(r.key(), StandardCharsets.UTF_8);
                     if (seen.merge(id, 1, Integer::sum) > 1) {
@@ -422,11 +434,13 @@ public final class EndToEndBench {
                     Phase owner = phases.computeIfAbsent(id.substring(0, id.indexOf('-') + 1), k -> new Phase());
                     if (owner.scored + owner.dead == 0) {
                         owner.firstVisible = now;
+                        owner.cpuAtFirstVisible = cpu;
                     }
                     if (owner.firstVisible == now) {
                         owner.atFirstVisible++;
                     }
                     owner.lastVisible = now;
+                    owner.cpuAtLastVisible = cpu;
                     owner.visibleAt.put(id, now);
                     if (r.topic().equals(DEAD)) {
                         owner.dead++;
@@ -528,5 +542,11 @@ public final class EndToEndBench {
         } catch (IOException ignored) {
             // same
         }
+    }
+
+    /** CPU time of this process so far, all threads. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 }

@@ -50,6 +50,9 @@ final class BenchTable {
             row("end-to-end events", e2e.events() + " timed (after " + e2e.warmupAccounted() + " warm-up) in, " + e2e.scored() + " scored + " + e2e.deadLetters()
                     + " dead letters, " + e2e.duplicates() + " duplicates, " + f(e2e.seconds()) + " s first-to-last output");
             row("end-to-end batches", f(e2e.meanBatchSize()) + " images/batch, " + f(e2e.batchMillis()) + " ms/batch inference");
+            int cores = Runtime.getRuntime().availableProcessors();
+            row("end-to-end CPU ms/event", f(e2e.cpuMillisPerEvent()) + " (whole process: job, broker and reader; "
+                    + cores + " cores / this = " + f(cores * 1000 / e2e.cpuMillisPerEvent()) + " events/s if every core worked for it)");
             row("latency load", f(e2e.offeredRate()) + " events/s offered (" + f(settings.loadFraction())
                     + " x end-to-end), " + e2e.latencyAccounted() + "/" + e2e.latencyEvents() + " out");
             row("latency batches", f(e2e.latencyBatchSize()) + " images/batch, " + f(e2e.latencyBatchMillis()) + " ms/batch inference");

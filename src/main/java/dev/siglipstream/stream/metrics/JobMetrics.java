@@ -20,6 +20,9 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  * {@code batchSize}, {@code batchLatencyMs} and {@code preprocessLatencyMs}; gauges
  * {@code queueDepth}, {@code modelLoadTimeMs}, {@code executionProvider}, {@code cpuFallback} and
  * {@code labelSetVersions}.
+ *
+ * <p>Thread-safe: the scoring operator records from its pool threads. Each update takes this
+ * object's lock, as Flink's counters and histograms are not thread-safe themselves.
  */
 public final class JobMetrics {
     /** The metric group name. */
@@ -39,21 +42,21 @@ public final class JobMetrics {
         this.group = operatorGroup.addGroup(GROUP);
     }
 
-    public void eventsIn() {
+    public synchronized void eventsIn() {
         if (eventsIn == null) {
             eventsIn = group.counter("eventsIn");
         }
         eventsIn.inc();
     }
 
-    public void scored() {
+    public synchronized void scored() {
         if (scored == null) {
             scored = group.counter("scored");
         }
         scored.inc();
     }
 
-    public void deadLettered(DeadLetterReason reason) {
+    public synchronized void deadLettered(DeadLetterReason reason) {
         if (deadLettered == null) {
             deadLettered = group.counter("deadLettered");
         }
@@ -61,7 +64,7 @@ public final class JobMetrics {
         byReason.computeIfAbsent(reason, r -> group.addGroup("deadLetters").counter(r.name())).inc();
     }
 
-    public void batch(int size, long latencyNanos) {
+    public synchronized void batch(int size, long latencyNanos) {
         if (batchSize == null) {
             batchSize = group.histogram("batchSize", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
             batchLatency = group.histogram("batchLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
@@ -70,7 +73,7 @@ public final class JobMetrics {
         batchLatency.update(latencyNanos / 1_000_000);
     }
 
-    public void preprocessed(long nanos) {
+    public synchronized void preprocessed(long nanos) {
         if (preprocessLatency == null) {
             preprocessLatency = group.histogram("preprocessLatencyMs", new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         }

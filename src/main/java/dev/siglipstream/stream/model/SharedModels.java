@@ -7,10 +7,12 @@ import java.nio.FloatBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,8 +75,14 @@ public final class SharedModels {
         }
     }
 
-    /** One batched image embedding: the vector and the batch it ran in. */
-    public record ImageResult(float[] embedding, int batchSize, long batchNanos) {}
+    /**
+     * One batched image: its embedding, its probabilities against the texts it was submitted with,
+     * and the batch it ran in ({@code batchNanos} is the vision tower's time for the whole batch).
+     */
+    public record ImageResult(float[] embedding, float[] probabilities, int batchSize, long batchNanos) {}
+
+    /** One image waiting for a batch: its pixels and the text embeddings to score it against. */
+    private record ImageRequest(float[] pixels, float[][] texts) {}
 
     /** A subtask's reference to a shared session; close once to release it. */
     public static final class Handle implements AutoCloseable {
@@ -94,9 +102,27 @@ public final class SharedModels {
             return entry.pool;
         }
 
-        /** Queues one preprocessed image (3·H·W floats) for the next batch. */
-        public CompletableFuture<ImageResult> embed(float[] pixels) {
-            return entry.batcher.submit(pixels);
+        /**
+         * An array for one preprocessed image (3·H·W floats), reused: {@link #embed} takes it back
+         * once the batch has copied it, so steady-state preprocessing allocates no pixel arrays.
+         * Hand it to {@link #recycle} instead when the image never reaches {@code embed}.
+         */
+        public float[] pixelBuffer() {
+            return entry.pixels.take();
+        }
+
+        /** Returns an array from {@link #pixelBuffer()} that will not be passed to {@link #embed}. */
+        public void recycle(float[] pixels) {
+            entry.pixels.give(pixels);
+        }
+
+        /**
+         * Queues one preprocessed image for the next batch, to be scored against {@code texts} (L2-normalised
+         * text embeddings): the batch runs the vision tower once and then one matrix product per distinct
+         * {@code texts} array in it. {@code pixels} belongs to the batcher from here on.
+         */
+        public CompletableFuture<ImageResult> embed(float[] pixels, float[][] texts) {
+            return entry.batcher.submit(new ImageRequest(pixels, texts));
         }
 
         /** Images waiting for a batch. */
@@ -131,7 +157,8 @@ public final class SharedModels {
         final ModelLoader loader;
         int refs;
         volatile EmbeddingModel model;
-        volatile MicroBatcher<float[], ImageResult> batcher;
+        volatile MicroBatcher<ImageRequest, ImageResult> batcher;
+        volatile PixelArrays pixels;
         volatile ExecutorService pool;
         volatile long loadTimeMs;
         /** Only touched by the batcher's single thread (see batchBuffer). */
@@ -164,7 +191,9 @@ public final class SharedModels {
                 t.setDaemon(true);
                 return t;
             });
-            batcher = MicroBatcher.<float[], ImageResult>builder()
+            pixels = new PixelArrays(3 * m.imageHeight() * m.imageWidth(),
+                    2 * spec.maxBatchSize() + 2 * spec.preprocessThreads());
+            batcher = MicroBatcher.<ImageRequest, ImageResult>builder()
                     .maxBatchSize(spec.maxBatchSize())
                     .maxDelay(Duration.ofMillis(spec.maxBatchDelayMs()))
                     .bucketing(spec.bucketing())
@@ -174,12 +203,13 @@ public final class SharedModels {
             model = m;
         }
 
-        private List<ImageResult> runBatch(List<float[]> items, int padded) {
+        private List<ImageResult> runBatch(List<ImageRequest> items, int padded) {
             long start = System.nanoTime();
-            int per = items.get(0).length;
+            int per = items.get(0).pixels().length;
             FloatBuffer buf = batchBuffer(per, padded);
-            for (float[] item : items) {
-                buf.put(item);
+            for (ImageRequest item : items) {
+                buf.put(item.pixels());
+                pixels.give(item.pixels());
             }
             // Zeroed padding rows keep the batch at a bucketed size; their outputs are dropped below.
             while (buf.hasRemaining()) {
@@ -188,11 +218,33 @@ public final class SharedModels {
             buf.rewind();
             float[][] out = model.imageEmbeddings(buf, padded);
             long nanos = System.nanoTime() - start;
+            float[][] probs = probabilities(items, out);
             List<ImageResult> results = new ArrayList<>(items.size());
             for (int i = 0; i < items.size(); i++) {
-                results.add(new ImageResult(out[i], items.size(), nanos));
+                results.add(new ImageResult(out[i], probs[i], items.size(), nanos));
             }
             return results;
+        }
+
+        /** One matrix product per label set in the batch (images sharing a {@code texts} array). */
+        private float[][] probabilities(List<ImageRequest> items, float[][] embeddings) {
+            Map<float[][], List<Integer>> byTexts = new IdentityHashMap<>();
+            for (int i = 0; i < items.size(); i++) {
+                byTexts.computeIfAbsent(items.get(i).texts(), t -> new ArrayList<>()).add(i);
+            }
+            float[][] probs = new float[items.size()][];
+            for (Map.Entry<float[][], List<Integer>> group : byTexts.entrySet()) {
+                List<Integer> rows = group.getValue();
+                float[][] images = new float[rows.size()][];
+                for (int r = 0; r < images.length; r++) {
+                    images[r] = embeddings[rows.get(r)];
+                }
+                float[][] p = model.probabilities(images, group.getKey());
+                for (int r = 0; r < images.length; r++) {
+                    probs[rows.get(r)] = p[r];
+                }
+            }
+            return probs;
         }
 
         /**
@@ -289,6 +341,36 @@ public final class SharedModels {
                 } else {
                     LOG.warn("Model {} left open: work was still running in it after a minute", spec.model());
                 }
+            }
+        }
+    }
+
+    /** A free list of equal-sized pixel arrays, at most {@code keep} of them. */
+    private static final class PixelArrays {
+        private final int length;
+        private final int keep;
+        private final ConcurrentLinkedQueue<float[]> free = new ConcurrentLinkedQueue<>();
+        private final AtomicInteger size = new AtomicInteger();
+
+        PixelArrays(int length, int keep) {
+            this.length = length;
+            this.keep = keep;
+        }
+
+        float[] take() {
+            float[] a = free.poll();
+            if (a == null) {
+                return new float[length];
+            }
+            size.decrementAndGet();
+            return a;
+        }
+
+        void give(float[] a) {
+            if (a.length == length && size.incrementAndGet() <= keep) {
+                free.offer(a);
+            } else if (a.length == length) {
+                size.decrementAndGet();
             }
         }
     }

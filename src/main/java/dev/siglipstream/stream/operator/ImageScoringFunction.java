@@ -70,6 +70,8 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
 
     private transient SharedModels.Handle handle;
     private transient JobMetrics metrics;
+    /** The preprocessing pool; the calling thread once the pool has shut down (the job is closing). */
+    private transient java.util.concurrent.Executor scoringExecutor;
 
     public ImageScoringFunction(ModelSpec spec, ModelLoader loader, Settings settings, Codecs codecs) {
         this.spec = spec;
@@ -94,6 +96,14 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         }
         handle = SharedModels.acquire(placed, loader);
         metrics = new JobMetrics(getRuntimeContext().getMetricGroup());
+        java.util.concurrent.ExecutorService pool = handle.preprocessPool();
+        scoringExecutor = task -> {
+            try {
+                pool.execute(task);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                task.run(); // a rejected hand-off would leave the event's future never completed
+            }
+        };
         EmbeddingModel m = handle.model();
         metrics.model(handle::queueDepth, handle.loadTimeMs(), m.provider(), m.cpuFallback());
     }
@@ -125,16 +135,17 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
                 float[] pixels = preprocess(model, bytes);
                 preprocessNanos[0] = System.nanoTime() - t0;
                 return pixels;
-            }, handle.preprocessPool()).thenCompose(pixels -> handle.embed(pixels).exceptionally(t -> {
+            }, handle.preprocessPool()).thenCompose(pixels -> texts.whenComplete((txt, err) -> {
+                if (err != null) handle.recycle(pixels);
+            }).thenCompose(txt -> handle.embed(pixels, txt).exceptionally(t -> {
                 throw new StageException(DeadLetterReason.INFERENCE_FAILED, "inference",
                         "image inference failed: " + rootMessage(t), t);
-            }));
+            })));
         } catch (RuntimeException rejected) {
             image = CompletableFuture.failedFuture(rejected);
         }
-        // Scored on the thread that completes the image (the batcher's): JobMetrics is not thread-safe,
-        // so scoring on the pool would need a thread-safe metrics holder first.
-        image.thenCombine(texts, (img, txt) -> score(event, model, img, txt, start, preprocessNanos[0]))
+        // Ranked and encoded on the pool, so the batcher's thread goes straight back to the next batch.
+        image.thenApplyAsync(img -> score(event, model, img, start, preprocessNanos[0]), scoringExecutor)
                 .whenComplete((out, err) -> {
                     Output result;
                     if (err == null) {
@@ -183,14 +194,17 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
             throw new StageException(DeadLetterReason.UNDECODABLE_IMAGE, "preprocess", "the image is empty (0 bytes)", null);
         }
         // else the model's decoder refuses an oversized image from its header, as checkPixels would
-        int per = 3 * model.imageHeight() * model.imageWidth();
-        FloatBuffer dst = FloatBuffer.allocate(per);
+        float[] pixels = handle.pixelBuffer();
         try {
-            model.preprocess(bytes, dst);
+            model.preprocess(bytes, FloatBuffer.wrap(pixels));
         } catch (ImageRejectedException e) {
+            handle.recycle(pixels);
             throw new StageException(e.reason(), "preprocess", e.getMessage(), e);
+        } catch (RuntimeException e) {
+            handle.recycle(pixels);
+            throw e;
         }
-        return dst.array();
+        return pixels;
     }
 
     /** Reads only the header, so a 50,000 x 50,000 image is refused before anything is allocated. */
@@ -225,9 +239,9 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         }
     }
 
-    private Output score(ResolvedEvent event, EmbeddingModel model, SharedModels.ImageResult img, float[][] texts,
-            long start, long preprocessNanos) {
-        float[] probs = model.probabilities(new float[][] {img.embedding()}, texts)[0];
+    private Output score(ResolvedEvent event, EmbeddingModel model, SharedModels.ImageResult img, long start,
+            long preprocessNanos) {
+        float[] probs = img.probabilities();
         LabelSet set = event.labelSet();
         List<LabelScore> ranked = new ArrayList<>();
         for (dev.siglipstream.siglip.pipeline.LabelScore s : Scoring.rank(probs, set.labels(), set.topK())) {

@@ -110,10 +110,10 @@ class SharedModelsTest {
             synchronized (IMAGE_BATCHES) {
                 IMAGE_BATCHES.clear();
             }
-            float[] px = new float[3 * 4 * 4];
+            float[][] texts = new FakeModel().textEmbeddings(List.of("a cat"));
             List<CompletableFuture<SharedModels.ImageResult>> fs = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                fs.add(h.embed(px));
+                fs.add(h.embed(new float[3 * 4 * 4], texts));
             }
             for (CompletableFuture<SharedModels.ImageResult> f : fs) {
                 SharedModels.ImageResult r = f.get(30, TimeUnit.SECONDS);
@@ -123,6 +123,49 @@ class SharedModelsTest {
             synchronized (IMAGE_BATCHES) {
                 assertThat(IMAGE_BATCHES).containsExactly(4); // 3 images run as a batch of 4
             }
+        }
+    }
+
+    @Test
+    void eachImageIsScoredAgainstItsOwnTextsInOneBatch() throws Exception {
+        FakeModel fake = new FakeModel();
+        float[][] animals = fake.textEmbeddings(List.of("a cat", "a dog"));
+        float[][] colours = fake.textEmbeddings(List.of("red", "green", "blue"));
+        try (SharedModels.Handle h = SharedModels.acquire(spec(4, false), new CountingLoader())) {
+            List<float[]> pixels = new ArrayList<>();
+            List<CompletableFuture<SharedModels.ImageResult>> fs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                float[] px = h.pixelBuffer();
+                java.util.Arrays.fill(px, 0, 16, 0.1f * (i + 1)); // three 4x4 planes, each image its own colour
+                java.util.Arrays.fill(px, 16, 32, 0.05f);
+                java.util.Arrays.fill(px, 32, 48, 0.3f / (i + 1));
+                pixels.add(px.clone());
+                fs.add(h.embed(px, i % 2 == 0 ? animals : colours));
+            }
+            for (int i = 0; i < 4; i++) {
+                SharedModels.ImageResult r = fs.get(i).get(30, TimeUnit.SECONDS);
+                assertThat(r.batchSize()).isEqualTo(4);
+                float[][] own = i % 2 == 0 ? animals : colours;
+                float[] embedding = fake.imageEmbeddings(
+                        FloatBuffer.wrap(pixels.get(i)), 1)[0];
+                assertThat(r.embedding()).isEqualTo(embedding);
+                assertThat(r.probabilities()).hasSize(own.length)
+                        .isEqualTo(fake.probabilities(new float[][] {embedding}, own)[0]);
+            }
+        }
+    }
+
+    @Test
+    void pixelArraysAreReusedOnceTheBatchHasCopiedThem() throws Exception {
+        float[][] texts = new FakeModel().textEmbeddings(List.of("a cat"));
+        try (SharedModels.Handle h = SharedModels.acquire(spec(1, false), new CountingLoader())) {
+            float[] first = h.pixelBuffer();
+            assertThat(first).hasSize(3 * 4 * 4);
+            h.embed(first, texts).get(30, TimeUnit.SECONDS);
+            assertThat(h.pixelBuffer()).isSameAs(first);
+            float[] refused = h.pixelBuffer();
+            h.recycle(refused);
+            assertThat(h.pixelBuffer()).isSameAs(refused);
         }
     }
 }
