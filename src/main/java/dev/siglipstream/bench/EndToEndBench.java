@@ -191,7 +191,10 @@ public final class EndToEndBench {
      * @param deadLetters dead letters of the throughput phase (distinct ids)
      * @param warmupAccounted warm-up events that came out (scored or dead-lettered)
      * @param duplicates ids seen more than once over both phases (0 with exactly-once)
-     * @param eventsPerSecond throughput: events visible after the first committed output ÷ first-to-last seconds
+     * @param eventsPerSecond throughput: events scored after the first batch ÷ the time from its scoring to the
+     *     last event's (see {@code Phase.scoredRate})
+     * @param committedPerSecond events visible after the first committed output ÷ first-to-last seconds (the
+     *     output comes in bursts at checkpoints, so this is rough with few checkpoints)
      * @param meanBatchSize mean images per inference batch in the throughput phase
      * @param batchMillis mean inference time of one batch in the throughput phase
      * @param cpuMillisPerEvent CPU time of the whole process (job, broker and reader, every thread) from the
@@ -201,10 +204,12 @@ public final class EndToEndBench {
      * @param latencyBatchMillis mean inference time of one batch in the latency phase
      * @param scoredLatency send → scored by the job ({@code processedAt}; millisecond clock)
      * @param visibleLatency send → seen by a read_committed consumer
+     * @param scoringLatency the part of {@code scoredLatency} inside the scoring operator: from
+     *     {@code asyncInvoke} (preprocessing, waiting for and running the batch) to scored
      */
-    public record Result(int events, int scored, int deadLetters, int warmupAccounted, int duplicates, double seconds, double eventsPerSecond,
+    public record Result(int events, int scored, int deadLetters, int warmupAccounted, int duplicates, double seconds, double eventsPerSecond, double committedPerSecond,
             double meanBatchSize, double batchMillis, double cpuMillisPerEvent, double offeredRate, int latencyEvents, int latencyAccounted,
-            double latencyBatchMillis, double latencyBatchSize, Latency scoredLatency, Latency visibleLatency) {
+            double latencyBatchMillis, double latencyBatchSize, Latency scoredLatency, Latency visibleLatency, Latency scoringLatency) {
 
         /** Every event of both phases came out exactly once. */
         public boolean allAccounted() {
@@ -250,9 +255,10 @@ public final class EndToEndBench {
                 try {
                     Phase throughput = reader.await("t-", s.events(), s.timeout(), job);
                     Phase warmup = reader.await("w-", s.warmupEvents(), s.timeout(), job);
-                    double tp = throughput.rate();
-                    log.printf(java.util.Locale.ROOT, "e2e: throughput %.2f events/s (%d events, %.2f s first-to-last)%n",
-                            tp, s.events(), throughput.seconds());
+                    double committedRate = throughput.rate();
+                    double tp = Double.isNaN(throughput.scoredRate()) ? committedRate : throughput.scoredRate();
+                    log.printf(java.util.Locale.ROOT, "e2e: throughput %.2f events/s scored, %.2f committed (%d events, %.2f s "
+                            + "first-to-last output)%n", tp, committedRate, s.events(), throughput.seconds());
 
                     double offered = Math.max(0.1, tp * s.loadFraction());
                     int n = (int) Math.min(s.maxLatencyEvents(),
@@ -299,9 +305,10 @@ public final class EndToEndBench {
                     }
                     return new Result(s.events(), throughput.scored, throughput.dead, warmup.scored + warmup.dead,
                             reader.duplicates(),
-                            throughput.seconds(), tp, throughput.meanBatchSize(), throughput.meanBatchMillis(), throughput.cpuMillisPerEvent(), offered, n,
+                            throughput.seconds(), tp, committedRate, throughput.meanBatchSize(), throughput.meanBatchMillis(), throughput.cpuMillisPerEvent(), offered, n,
                             latency.scored + latency.dead, latency.meanBatchMillis(), latency.meanBatchSize(),
-                            Latency.of(scoredMs), Latency.of(visibleMs));
+                            Latency.of(scoredMs), Latency.of(visibleMs),
+                            Latency.of(latency.inScoring.stream().mapToDouble(Double::doubleValue).toArray()));
                 } finally {
                     job.cancel().get();
                 }
@@ -346,6 +353,8 @@ public final class EndToEndBench {
     private static final class Phase {
         final Map<String, Long> scoredAt = new HashMap<>();
         final Map<String, Long> visibleAt = new HashMap<>();
+        /** Per scored event, milliseconds inside the scoring operator (its {@code total} timing). */
+        final List<Double> inScoring = new java.util.ArrayList<>();
         int scored;
         int dead;
         long firstVisible;
@@ -367,6 +376,30 @@ public final class EndToEndBench {
             int counted = scored + dead - atFirstVisible;
             double secs = seconds();
             return counted > 0 && secs > 0 ? counted / secs : Double.NaN;
+        }
+
+        /**
+         * Events scored after the first batch over the time from its scoring to the last event's
+         * ({@code processedAt}, when the job handed each to the sink writer). Unlike the committed
+         * output, which comes in bursts at checkpoints, this has the resolution of one batch, so slow
+         * models with long checkpoint intervals are measured as well as fast ones. NaN when all
+         * events were scored at once.
+         */
+        double scoredRate() {
+            if (scoredAt.isEmpty()) return Double.NaN;
+            long first = Long.MAX_VALUE;
+            long last = Long.MIN_VALUE;
+            for (long t : scoredAt.values()) {
+                first = Math.min(first, t);
+                last = Math.max(last, t);
+            }
+            // The first batch's events are scored within a fraction of a batch time of each other.
+            double firstBatchEnd = first + Math.max(1.0, Double.isNaN(meanBatchMillis()) ? 1.0 : meanBatchMillis() / 2);
+            int counted = 0;
+            for (long t : scoredAt.values()) {
+                if (t > firstBatchEnd) counted++;
+            }
+            return last > first && counted > 0 ? counted / ((last - first) / 1000.0) : Double.NaN;
         }
 
         /** Process CPU milliseconds per event counted in {@link #rate()}. */
@@ -451,6 +484,10 @@ public final class EndToEndBench {
                         LabelScoreEvent e = scores.decode(r.value());
                         owner.scoredAt.put(id, e.getProcessedAt().toEpochMilli());
                         Long batch = e.getTimings().get("batchSize");
+                        Long total = e.getTimings().get("total");
+                        if (total != null) {
+                            owner.inScoring.add(total / 1000.0);
+                        }
                         Long inference = e.getTimings().get("inference");
                         if (batch != null && inference != null && batch > 0) {
                             // Each image carries 1/b of its batch, so sums over images are sums over batches.

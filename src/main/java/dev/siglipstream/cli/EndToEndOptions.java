@@ -16,8 +16,15 @@ final class EndToEndOptions {
     boolean quick;
 
     @Option(names = "--events", defaultValue = "0", paramLabel = "N",
-            description = "Events of the throughput phase; 0 = about 40 s at the best raw rate (100..20000; 200 with --quick).")
+            description = "Events of the throughput phase; 0 = about 40 s at the best raw rate and at least 6 batches "
+                    + "(100..60000; 200 with --quick).")
     int events;
+
+    @Option(names = "--warmup-events", defaultValue = "-1", paramLabel = "N",
+            description = "Events sent ahead of the timed ones, so the JIT (Flink, Kafka and this code: it keeps compiling "
+                    + "for tens of seconds on 2 cores), the session and the transactions are warm; -1 = a quarter of "
+                    + "--events or about 10 s at the best raw rate, whichever is more (at most 100000; a quarter with --quick).")
+    int warmupEvents;
 
     @Option(names = "--e2e-batch-size", defaultValue = "0", paramLabel = "N",
             description = "The job's max batch size; 0 = the batch size with the best raw images/s.")
@@ -27,8 +34,11 @@ final class EndToEndOptions {
             description = "The job's max batch delay. Default: ${DEFAULT-VALUE}.")
     String maxDelay;
 
-    @Option(names = "--e2e-checkpoint-interval", defaultValue = "200ms", paramLabel = "DURATION",
-            description = "Checkpoint interval: exactly-once output becomes visible at checkpoints. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--e2e-checkpoint-interval", defaultValue = "auto", paramLabel = "DURATION",
+            description = "Checkpoint interval: exactly-once output becomes visible at checkpoints. 'auto' = 200ms, or two "
+                    + "batch times at the best raw rate when that is longer (at most the job's default, 10s): each "
+                    + "checkpoint writes every in-flight image, so a slow model checkpointing every 200 ms measures "
+                    + "checkpoint I/O, not the model. Default: ${DEFAULT-VALUE}.")
     String checkpointInterval;
 
     @Option(names = "--e2e-buffer-timeout", defaultValue = "5ms", paramLabel = "DURATION",
@@ -62,15 +72,27 @@ final class EndToEndOptions {
 
     /** Settings for the job, given the best raw rate and its batch size. */
     EndToEndBench.Settings settings(String model, String variant, int intraOpThreads, boolean spinWait, double bestRaw, int bestBatch) {
+        int batch = batchSize > 0 ? batchSize : bestBatch;
+        double raw = Double.isNaN(bestRaw) ? 25 : bestRaw;
         int n = events > 0 ? events
-                : quick ? 200 : (int) Math.max(100, Math.min(20_000, Math.round(Double.isNaN(bestRaw) ? 1000 : bestRaw * 40)));
+                : quick ? 200 : (int) Math.max(100, Math.min(60_000, Math.max(6L * batch, Math.round(raw * 40))));
+        int warmup = warmupEvents >= 0 ? warmupEvents
+                : quick ? n / 4 : (int) Math.min(100_000, Math.max(n / 4, Math.round(raw * 10)));
+        Duration checkpoints;
+        if ("auto".equalsIgnoreCase(checkpointInterval.trim())) {
+            long twoBatchesMs = Math.round(2 * batch / raw * 1000);
+            checkpoints = Duration.ofMillis(Math.max(200, Math.min(10_000, twoBatchesMs)));
+        } else {
+            checkpoints = TimeUtils.parseDuration(checkpointInterval);
+        }
         return EndToEndBench.Settings.builder(model)
                 .variant(variant)
                 .events(n)
+                .warmupEvents(warmup)
                 .smallImages(smallImages)
-                .maxBatchSize(batchSize > 0 ? batchSize : bestBatch)
+                .maxBatchSize(batch)
                 .maxBatchDelay(TimeUtils.parseDuration(maxDelay))
-                .checkpointInterval(TimeUtils.parseDuration(checkpointInterval))
+                .checkpointInterval(checkpoints)
                 .bufferTimeout(TimeUtils.parseDuration(bufferTimeout))
                 .parallelism(parallelism)
                 .intraOpThreads(intraOpThreads)

@@ -118,6 +118,10 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
 
     @Override
     public void asyncInvoke(ResolvedEvent event, ResultFuture<Output> resultFuture) {
+        if (event.deadLetter() != null) {
+            resultFuture.complete(Collections.singletonList(event.deadLetter()));
+            return;
+        }
         long start = System.nanoTime();
         EmbeddingModel model = handle.model();
         LabelSet set = event.labelSet();
@@ -159,6 +163,10 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
 
     @Override
     public void timeout(ResolvedEvent event, ResultFuture<Output> resultFuture) {
+        if (event.deadLetter() != null) {
+            resultFuture.complete(Collections.singletonList(event.deadLetter()));
+            return;
+        }
         resultFuture.complete(Collections.singletonList(codecs.deadLetter(event.eventId(), event.original(),
                 DeadLetterReason.TIMEOUT, "not scored within the async timeout (retries included)", "inference",
                 event.sourceTopic())));

@@ -16,14 +16,14 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.util.Collector;
-import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Deserialises image events and resolves each one's label set from broadcast state (fed by the
- * control topic, on top of the static YAML sets). Events that cannot be read or resolved go to
- * {@link #DEAD_LETTERS} with a reason; the live sets are checkpointed with the broadcast state.
+ * control topic, on top of the static YAML sets). Events that cannot be read or resolved are
+ * emitted as {@link ResolvedEvent#rejected} dead letters with a reason, in the same stream; the live
+ * sets are checkpointed with the broadcast state.
  */
 public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, LabelSetUpdate, ResolvedEvent> {
     private static final long serialVersionUID = 1L;
@@ -32,9 +32,6 @@ public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, 
     /** The live label sets, by id. */
     public static final MapStateDescriptor<String, LabelSet> STATE =
             new MapStateDescriptor<>("label-sets", Types.STRING, TypeInformation.of(LabelSet.class));
-
-    /** Dead letters from deserialisation and resolution. */
-    public static final OutputTag<Output> DEAD_LETTERS = new OutputTag<>("dead-letters", TypeInformation.of(Output.class));
 
     private final LabelSetResolution resolution;
     private final Codecs codecs;
@@ -67,7 +64,7 @@ public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, 
             public void put(String id, LabelSet set) {
                 throw new UnsupportedOperationException("read-only");
             }
-        }, out::collect, dl -> ctx.output(DEAD_LETTERS, dl));
+        }, out::collect, dl -> out.collect(ResolvedEvent.rejected(dl)));
     }
 
     /** The element-side logic, shared with the static (no control topic) variant. */
@@ -102,7 +99,7 @@ public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, 
             versions.put(r.set().id(), r.set().version()); // also right after a restore, before any update
         }
         out.accept(new ResolvedEvent(event.getId(), raw.topic(), raw.value(), event.getImageUri(), r.set(),
-                event.getMetadata(), event.getEventTime().toEpochMilli()));
+                event.getMetadata(), event.getEventTime().toEpochMilli(), null));
     }
 
     private Output dead(String id, RawRecord raw, DeadLetterReason reason, String message, String stage) {

@@ -6,7 +6,9 @@ import java.util.Map;
 
 /**
  * An image event whose label set is known: what the async scoring operator needs, as a plain
- * Flink POJO (the Avro record is not carried across the network).
+ * Flink POJO (the Avro record is not carried across the network). An event the resolver already
+ * refused is carried as its {@code deadLetter} alone ({@link #rejected}), so dead letters take the
+ * same chain to the sink as scores, with no union and no network hop between the operators.
  *
  * @param eventId the event id
  * @param sourceTopic the input topic
@@ -16,6 +18,7 @@ import java.util.Map;
  * @param labelSet the label set to score against, at its current version
  * @param metadata the event's metadata (a {@link HashMap}, because Flink copies it with Kryo)
  * @param eventTime the event time, epoch milliseconds
+ * @param deadLetter the encoded dead letter of an event the resolver refused; null otherwise
  */
 public record ResolvedEvent(
         String eventId,
@@ -24,10 +27,16 @@ public record ResolvedEvent(
         String imageUri,
         LabelSet labelSet,
         Map<String, String> metadata,
-        long eventTime) {
+        long eventTime,
+        Output deadLetter) {
 
     public ResolvedEvent {
         metadata = metadata == null ? new HashMap<>() : new HashMap<>(metadata);
+    }
+
+    /** An event the resolver refused: the async operator passes its dead letter straight on. */
+    public static ResolvedEvent rejected(Output deadLetter) {
+        return new ResolvedEvent(null, null, null, null, null, null, 0L, java.util.Objects.requireNonNull(deadLetter));
     }
 
     /** The inline encoded image, decoded again from {@link #original()}; null when the event has a URI. */

@@ -17,12 +17,11 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
 
-/** The resolver as Flink runs it: broadcast state, side output of dead letters, snapshot and restore. */
+/** The resolver as Flink runs it: broadcast state, dead letters in the output stream, snapshot and restore. */
 class LabelSetResolverTest {
     private static final Codecs CODECS = new Codecs(WireFormat.PLAIN, 0, "dead");
     private static final AvroCodec<ImageEvent> IMAGES = AvroCodec.plain(ImageEvent.class);
@@ -44,15 +43,19 @@ class LabelSetResolverTest {
     }
 
     private static List<ResolvedEvent> resolved(BroadcastOperatorTestHarness<RawRecord, LabelSetUpdate, ResolvedEvent> h) {
-        return h.extractOutputValues();
+        return h.extractOutputValues().stream().filter(e -> e.deadLetter() == null).toList();
     }
 
+    /** Refused events come out in the same stream, as dead letters only. */
     private static List<DeadLetter> dead(BroadcastOperatorTestHarness<RawRecord, LabelSetUpdate, ResolvedEvent> h)
             throws Exception {
         List<DeadLetter> out = new java.util.ArrayList<>();
-        for (StreamRecord<Output> r : h.getSideOutput(LabelSetResolver.DEAD_LETTERS)) {
-            assertThat(r.getValue().topic()).isEqualTo("dead");
-            out.add(CODECS.deadLetters().decode(r.getValue().value()));
+        for (ResolvedEvent e : h.extractOutputValues()) {
+            if (e.deadLetter() != null) {
+                assertThat(e.eventId()).isNull();
+                assertThat(e.deadLetter().topic()).isEqualTo("dead");
+                out.add(CODECS.deadLetters().decode(e.deadLetter().value()));
+            }
         }
         return out;
     }
