@@ -15,6 +15,9 @@ public final class PillowResize {
     /** Source rows the horizontal pass turns on their side at a time. */
     static final int BLOCK = 48;
 
+    /** Work buffers of {@link #resize}, per thread (a 640×480 source needs about 2 MB of them). */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
     private PillowResize() {}
 
     /** {@code src.resize((width, height), Image.BICUBIC)}. */
@@ -26,7 +29,7 @@ public final class PillowResize {
     static RgbImage resize(RgbImage src, int width, int height, int resample) {
         Plan plan = Plan.of(src.width(), src.height(), width, height, resample);
         byte[] out = new byte[width * height * 3];
-        plan.run(src.rgb(), out, new Scratch());
+        plan.run(src.rgb(), out, SCRATCH.get());
         return new RgbImage(width, height, out);
     }
 
