@@ -23,7 +23,7 @@ final class EndToEndOptions {
     @Option(names = "--warmup-events", defaultValue = "-1", paramLabel = "N",
             description = "Events sent ahead of the timed ones, so the JIT (Flink, Kafka and this code: it keeps compiling "
                     + "for tens of seconds on 2 cores), the session and the transactions are warm; -1 = a quarter of "
-                    + "--events or about 10 s at the best raw rate, whichever is more (at most 100000; a quarter with --quick).")
+                    + "--events or about 30 s at the best raw rate, whichever is more (at most 100000; a quarter with --quick).")
     int warmupEvents;
 
     @Option(names = "--e2e-batch-size", defaultValue = "0", paramLabel = "N",
@@ -77,7 +77,7 @@ final class EndToEndOptions {
         int n = events > 0 ? events
                 : quick ? 200 : (int) Math.max(100, Math.min(60_000, Math.max(6L * batch, Math.round(raw * 40))));
         int warmup = warmupEvents >= 0 ? warmupEvents
-                : quick ? n / 4 : (int) Math.min(100_000, Math.max(n / 4, Math.round(raw * 10)));
+                : quick ? n / 4 : (int) Math.min(100_000, Math.max(n / 4, Math.round(raw * 30)));
         Duration checkpoints;
         if ("auto".equalsIgnoreCase(checkpointInterval.trim())) {
             long twoBatchesMs = Math.round(2 * batch / raw * 1000);
