@@ -255,8 +255,9 @@ public final class EndToEndBench {
                 try {
                     Phase throughput = reader.await("t-", s.events(), s.timeout(), job);
                     Phase warmup = reader.await("w-", s.warmupEvents(), s.timeout(), job);
-                    double committedRate = throughput.rate();
-                    double tp = Double.isNaN(throughput.scoredRate()) ? committedRate : throughput.scoredRate();
+                    Reader.Window committed = reader.window(throughput);
+                    double committedRate = committed.rate();
+                    double tp = Double.isNaN(throughput.scoredRate(warmup)) ? committedRate : throughput.scoredRate(warmup);
                     log.printf(java.util.Locale.ROOT, "e2e: throughput %.2f events/s scored, %.2f committed (%d events, %.2f s "
                             + "first-to-last output)%n", tp, committedRate, s.events(), throughput.seconds());
 
@@ -305,7 +306,7 @@ public final class EndToEndBench {
                     }
                     return new Result(s.events(), throughput.scored, throughput.dead, warmup.scored + warmup.dead,
                             reader.duplicates(),
-                            throughput.seconds(), tp, committedRate, throughput.meanBatchSize(), throughput.meanBatchMillis(), throughput.cpuMillisPerEvent(), offered, n,
+                            throughput.seconds(), tp, committedRate, throughput.meanBatchSize(), throughput.meanBatchMillis(), committed.cpuMillisPerEvent(), offered, n,
                             latency.scored + latency.dead, latency.meanBatchMillis(), latency.meanBatchSize(),
                             Latency.of(scoredMs), Latency.of(visibleMs),
                             Latency.of(latency.inScoring.stream().mapToDouble(Double::doubleValue).toArray()));
@@ -359,9 +360,6 @@ public final class EndToEndBench {
         int dead;
         long firstVisible;
         long lastVisible;
-        int atFirstVisible;
-        long cpuAtFirstVisible;
-        long cpuAtLastVisible;
         /** Sums over scored images of (batch time ÷ b), 1 and 1/b: sums over their batches. */
         double batchNanos;
         double batchImages;
@@ -371,21 +369,15 @@ public final class EndToEndBench {
             return (lastVisible - firstVisible) / 1e9;
         }
 
-        /** Events after the first visible poll over the first-to-last time (the first poll's batch had no measured time). */
-        double rate() {
-            int counted = scored + dead - atFirstVisible;
-            double secs = seconds();
-            return counted > 0 && secs > 0 ? counted / secs : Double.NaN;
-        }
-
         /**
-         * Events scored after the first batch over the time from its scoring to the last event's
-         * ({@code processedAt}, when the job handed each to the sink writer). Unlike the committed
-         * output, which comes in bursts at checkpoints, this has the resolution of one batch, so slow
-         * models with long checkpoint intervals are measured as well as fast ones. NaN when all
-         * events were scored at once.
+         * Events scored in this phase's window, after its first batch, per second of the window: from
+         * the first scoring of one of its events to the last ({@code processedAt}, when the job handed
+         * each to the sink writer). Events of the {@code others} phases scored in the window count too:
+         * batches mix warm-up and timed events, and the job did that work in the window. Unlike the
+         * committed output, which comes in bursts at checkpoints, this has the resolution of one
+         * batch. NaN when all events were scored at once.
          */
-        double scoredRate() {
+        double scoredRate(Phase... others) {
             if (scoredAt.isEmpty()) return Double.NaN;
             long first = Long.MAX_VALUE;
             long last = Long.MIN_VALUE;
@@ -396,16 +388,14 @@ public final class EndToEndBench {
             // The first batch's events are scored within a fraction of a batch time of each other.
             double firstBatchEnd = first + Math.max(1.0, Double.isNaN(meanBatchMillis()) ? 1.0 : meanBatchMillis() / 2);
             int counted = 0;
-            for (long t : scoredAt.values()) {
-                if (t > firstBatchEnd) counted++;
+            List<Phase> all = new java.util.ArrayList<>(List.of(others));
+            all.add(this);
+            for (Phase p : all) {
+                for (long t : p.scoredAt.values()) {
+                    if (t > firstBatchEnd && t <= last) counted++;
+                }
             }
             return last > first && counted > 0 ? counted / ((last - first) / 1000.0) : Double.NaN;
-        }
-
-        /** Process CPU milliseconds per event counted in {@link #rate()}. */
-        double cpuMillisPerEvent() {
-            int counted = scored + dead - atFirstVisible;
-            return counted > 0 ? (cpuAtLastVisible - cpuAtFirstVisible) / 1e6 / counted : Double.NaN;
         }
 
         /** Images per inference batch: images ÷ batches (an image of a batch of b counts 1/b of a batch). */
@@ -426,6 +416,36 @@ public final class EndToEndBench {
         private final AvroCodec<DeadLetter> deadLetters = AvroCodec.plain(DeadLetter.class);
         private final Map<String, Integer> seen = new HashMap<>();
         private final Map<String, Phase> phases = new HashMap<>();
+        /** Each poll that returned records: nanoTime, process CPU nanos, new distinct ids in it. */
+        private final List<long[]> polls = new java.util.ArrayList<>();
+
+        /** What became visible between a phase's first and last visible poll. */
+        record Window(int events, double seconds, long cpuNanos) {
+            /** Events visible after the first poll (whose batch had no measured time) per second. */
+            double rate() {
+                return events > 0 && seconds > 0 ? events / seconds : Double.NaN;
+            }
+
+            /** Process CPU milliseconds per event counted in {@link #rate()}. */
+            double cpuMillisPerEvent() {
+                return events > 0 ? cpuNanos / 1e6 / events : Double.NaN;
+            }
+        }
+
+        /** Events of any phase that became visible in {@code phase}'s window, after its first poll. */
+        Window window(Phase phase) {
+            int events = 0;
+            long cpuFirst = -1;
+            long cpuLast = -1;
+            for (long[] p : polls) {
+                if (p[0] == phase.firstVisible) cpuFirst = p[1];
+                if (p[0] > phase.firstVisible && p[0] <= phase.lastVisible) {
+                    events += (int) p[2];
+                    cpuLast = p[1];
+                }
+            }
+            return new Window(events, phase.seconds(), cpuFirst >= 0 && cpuLast >= 0 ? cpuLast - cpuFirst : 0);
+        }
 
         Reader(String bootstrap) {
             Properties p = new Properties();
@@ -459,21 +479,22 @@ public final class EndToEndBench {
                 var records = consumer.poll(Duration.ofMillis(20));
                 long now = System.nanoTime();
                 long cpu = records.isEmpty() ? 0 : processCpuNanos();
+                int fresh = 0;
+                if (!records.isEmpty()) {
+                    polls.add(new long[] {now, cpu, 0});
+                }
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     String id = new String(r.key(), StandardCharsets.UTF_8);
                     if (seen.merge(id, 1, Integer::sum) > 1) {
                         continue;
                     }
                     Phase owner = phases.computeIfAbsent(id.substring(0, id.indexOf('-') + 1), k -> new Phase());
+                    fresh++;
+                    polls.get(polls.size() - 1)[2] = fresh;
                     if (owner.scored + owner.dead == 0) {
                         owner.firstVisible = now;
-                        owner.cpuAtFirstVisible = cpu;
-                    }
-                    if (owner.firstVisible == now) {
-                        owner.atFirstVisible++;
                     }
                     owner.lastVisible = now;
-                    owner.cpuAtLastVisible = cpu;
                     owner.visibleAt.put(id, now);
                     if (r.topic().equals(DEAD)) {
                         owner.dead++;
