@@ -19,9 +19,12 @@ final class BenchTable {
      * @param decodeRate decode-only images/s on one core, NaN when not measured
      * @param preprocessRate decode + resize + normalise images/s on one core, NaN when not measured
      * @param e2e the end-to-end run, null when skipped
+     * @param rawAfter raw images/s at the job's batch size, measured again right after the end-to-end run
+     *     (NaN when not measured): the ratio is taken against the higher of it and the best raw figure,
+     *     so a machine that got busier during the raw phase cannot flatter the ratio
      */
     void print(String header, SortedMap<Integer, Double> raw, double decodeRate, double preprocessRate, String preprocessWhat,
-            EndToEndBench.Settings settings, EndToEndBench.Result e2e, long peakRss) {
+            EndToEndBench.Settings settings, EndToEndBench.Result e2e, double rawAfter, long peakRss) {
         out.println();
         out.println("== " + header);
         for (Map.Entry<Integer, Double> e : raw.entrySet()) {
@@ -73,9 +76,14 @@ final class BenchTable {
                     + f(e2e.latencyBatchMillis()) + " ms batch; p99 to scored " + (sc.p99() <= bound ? "within" : "ABOVE")
                     + ", p99 to committed " + (vis.p99() <= bound ? "within" : "above"));
         }
+        if (!Double.isNaN(rawAfter) && settings != null) {
+            row("vision raw images/s, batch " + settings.maxBatchSize() + " again", f(rawAfter)
+                    + " (right after end to end; the ratio below divides by the higher raw figure)");
+        }
         row("peak resident memory", peakRss < 0 ? "n/a" : (peakRss >> 20) + " MiB (VmHWM, whole run)");
         if (e2e != null && best != null) {
-            out.printf(Locale.ROOT, "end-to-end/raw: %.2f%n", e2e.eventsPerSecond() / best.getValue());
+            double denominator = Double.isNaN(rawAfter) ? best.getValue() : Math.max(best.getValue(), rawAfter);
+            out.printf(Locale.ROOT, "end-to-end/raw: %.2f%n", e2e.eventsPerSecond() / denominator);
         }
         out.flush();
     }
