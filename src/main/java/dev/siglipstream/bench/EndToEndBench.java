@@ -478,10 +478,9 @@ public final class EndToEndBench {
                 }
                 var records = consumer.poll(Duration.ofMillis(20));
                 long now = System.nanoTime();
-                long cpu = records.isEmpty() ? 0 : processCpuNanos();
-                int fresh = 0;
-                if (!records.isEmpty()) {
-                    polls.add(new long[] {now, cpu, 0});
+                long[] poll = records.isEmpty() ? null : new long[] {now, processCpuNanos(), 0};
+                if (poll != null) {
+                    polls.add(poll);
                 }
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     String id = new String(r.key(), StandardCharsets.UTF_8);
@@ -489,8 +488,7 @@ public final class EndToEndBench {
                         continue;
                     }
                     Phase owner = phases.computeIfAbsent(id.substring(0, id.indexOf('-') + 1), k -> new Phase());
-                    fresh++;
-                    polls.get(polls.size() - 1)[2] = fresh;
+                    poll[2]++;
                     if (owner.scored + owner.dead == 0) {
                         owner.firstVisible = now;
                     }
