@@ -16,6 +16,7 @@ import dev.siglipstream.stream.operator.OutputSerializer;
 import dev.siglipstream.stream.operator.RawRecord;
 import dev.siglipstream.stream.operator.RawRecordDeserializer;
 import dev.siglipstream.stream.operator.ResolvedEvent;
+import dev.siglipstream.stream.operator.StaticLabelSetResolver;
 import dev.siglipstream.stream.options.JobArguments;
 import dev.siglipstream.stream.options.JobOptions;
 import java.nio.file.Path;
@@ -119,7 +120,8 @@ public final class SiglipStreamJob {
         DataStream<RawRecord> raw = env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), "images")
                 .uid("images-source");
 
-        DataStream<LabelSetUpdate> updates;
+        LabelSetResolution resolution = new LabelSetResolution(plan.labelSets(), conf.get(JobOptions.DEFAULT_LABEL_SET));
+        SingleOutputStreamOperator<ResolvedEvent> resolved;
         String controlTopic = conf.get(JobOptions.LABEL_SET_TOPIC);
         if (controlTopic != null) {
             KafkaSource<LabelSetUpdate> control = KafkaSource.<LabelSetUpdate>builder()
@@ -133,19 +135,16 @@ public final class SiglipStreamJob {
                     .setDeserializer(new LabelSetUpdateDeserializer(codecs.updates()))
                     .setProperties(kafka)
                     .build();
-            updates = env.fromSource(control, WatermarkStrategy.noWatermarks(), "label-set-updates")
-                    .uid("label-set-source").setParallelism(1);
+            BroadcastStream<LabelSetUpdate> broadcast = env.fromSource(control, WatermarkStrategy.noWatermarks(), "label-set-updates")
+                    .uid("label-set-source").setParallelism(1)
+                    .broadcast(LabelSetResolver.STATE);
+            resolved = raw.connect(broadcast)
+                    .process(new LabelSetResolver(resolution, codecs), TypeInformation.of(ResolvedEvent.class));
         } else {
-            // No control topic: a source that ends at once, so the static sets stay as they are.
-            updates = env.fromSequence(0, 0).setParallelism(1).flatMap(new NoUpdates(), TypeInformation.of(LabelSetUpdate.class))
-                    .name("no-label-set-updates").setParallelism(1);
+            // No control topic: the static sets only, chained to the source (no network hop at all).
+            resolved = raw.process(new StaticLabelSetResolver(resolution, codecs), TypeInformation.of(ResolvedEvent.class));
         }
-        BroadcastStream<LabelSetUpdate> broadcast = updates.broadcast(LabelSetResolver.STATE);
-
-        LabelSetResolution resolution = new LabelSetResolution(plan.labelSets(), conf.get(JobOptions.DEFAULT_LABEL_SET));
-        SingleOutputStreamOperator<ResolvedEvent> resolved = raw.connect(broadcast)
-                .process(new LabelSetResolver(resolution, codecs), TypeInformation.of(ResolvedEvent.class))
-                .uid("resolve-label-set").name("resolve-label-set");
+        resolved = resolved.uid("resolve-label-set").name("resolve-label-set");
 
         ModelSpec spec = new ModelSpec(plan.model(), conf.get(JobOptions.PROVIDER), conf.get(JobOptions.DEVICE_ID),
                 conf.get(JobOptions.VARIANT), conf.get(JobOptions.INTRA_OP_THREADS), conf.get(JobOptions.INTRA_OP_SPIN_WAIT),
@@ -182,14 +181,6 @@ public final class SiglipStreamJob {
 
         DataStream<Output> counted = scored.map(new OutputMetrics()).name("count-outputs").uid("count-outputs");
         beforeSink.apply(counted).sinkTo(sink(plan, conf, kafka)).uid("kafka-sink").name("kafka-sink");
-    }
-
-    /** Emits nothing: the broadcast side when the job has no control topic. */
-    private static final class NoUpdates implements org.apache.flink.api.common.functions.FlatMapFunction<Long, LabelSetUpdate> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public void flatMap(Long ignored, org.apache.flink.util.Collector<LabelSetUpdate> out) {}
     }
 
     static KafkaSink<Output> sink(JobPlan plan, Configuration conf, Properties kafka) {

@@ -91,6 +91,31 @@ class LabelSetResolverTest {
     }
 
     @Test
+    void withoutAControlTopicTheStaticSetsResolveInAOneInputFunction() throws Exception {
+        var static_ = new StaticLabelSetResolver(new LabelSetResolution(
+                List.of(new LabelSet("animals", 1, List.of("cat", "dog"), null, null, null, "animal-topic", false)), null),
+                CODECS);
+        try (var h = ProcessFunctionTestHarnesses.forProcessFunction(static_)) {
+            h.processElement(event("e1", "animals"), 1);
+            h.processElement(event("e2", null), 2);
+            h.processElement(event("e3", "plants"), 3);
+            h.processElement(new RawRecord("images", "e4".getBytes(StandardCharsets.UTF_8), new byte[] {9}), 4);
+
+            List<ResolvedEvent> all = h.extractOutputValues();
+            List<ResolvedEvent> ok = all.stream().filter(e -> e.deadLetter() == null).toList();
+            assertThat(ok).extracting(ResolvedEvent::eventId).containsExactly("e1", "e2");
+            assertThat(ok).allSatisfy(e -> assertThat(e.labelSet().labels()).containsExactly("cat", "dog"));
+            List<DeadLetter> dead = new java.util.ArrayList<>();
+            for (ResolvedEvent e : all) {
+                if (e.deadLetter() != null) dead.add(CODECS.deadLetters().decode(e.deadLetter().value()));
+            }
+            assertThat(dead).extracting(DeadLetter::getEventId).containsExactly("e3", "e4");
+            assertThat(dead).extracting(DeadLetter::getReason)
+                    .containsExactly(DeadLetterReason.UNKNOWN_LABEL_SET, DeadLetterReason.MALFORMED_EVENT);
+        }
+    }
+
+    @Test
     void liveSetsSurviveSnapshotAndRestore() throws Exception {
         OperatorSubtaskState snapshot;
         try (var h = ProcessFunctionTestHarnesses.forBroadcastProcessFunction(resolver(), LabelSetResolver.STATE)) {
