@@ -548,6 +548,14 @@ public final class EndToEndBench {
 
     /** {@code count} distinct 64×64 JPEGs of a few coloured shapes. */
     static List<byte[]> smallJpegs(int count, long seed) {
+        return shapeImages(count, seed, i -> "jpg");
+    }
+
+    /**
+     * {@code count} distinct 64×64 images of a few coloured shapes, image {@code i} encoded in the
+     * ImageIO format {@code format.apply(i)} ("jpg", "png", ...); the same seed gives the same images.
+     */
+    public static List<byte[]> shapeImages(int count, long seed, java.util.function.IntFunction<String> format) {
         Random r = new Random(seed);
         List<byte[]> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -562,7 +570,7 @@ public final class EndToEndBench {
             g.dispose();
             try {
                 ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                ImageIO.write(img, "jpg", bytes);
+                ImageIO.write(img, format.apply(i), bytes);
                 out.add(bytes.toByteArray());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

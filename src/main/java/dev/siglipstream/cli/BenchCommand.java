@@ -296,14 +296,7 @@ final class BenchCommand implements Callable<Integer> {
         } while (System.nanoTime() < warmEnd);
         double[] rates = new double[runs];
         for (int r = 0; r < runs; r++) {
-            long start = System.nanoTime();
-            long items = 0;
-            long elapsed;
-            do {
-                items += work.run();
-                elapsed = System.nanoTime() - start;
-            } while (elapsed < minSeconds * 1e9);
-            rates[r] = items / (elapsed / 1e9);
+            rates[r] = timeOnce(work)[2];
         }
         return Figure.of(rates);
     }

@@ -8,8 +8,6 @@ import dev.siglipstream.stream.labels.LabelSet;
 import dev.siglipstream.stream.options.JobOptions;
 import dev.siglipstream.stream.serde.AvroCodec;
 import dev.siglipstream.testutils.KafkaFixture;
-import java.awt.Color;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,7 +23,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.apache.flink.configuration.Configuration;
@@ -46,21 +43,7 @@ final class JobHarness {
 
     /** {@code count} distinct small images (PNG and JPEG alternating), each a few coloured shapes. */
     static List<byte[]> images(int count, long seed) {
-        Random r = new Random(seed);
-        List<byte[]> out = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
-            Graphics2D g = img.createGraphics();
-            g.setColor(new Color(r.nextInt(256), r.nextInt(256), r.nextInt(256)));
-            g.fillRect(0, 0, 64, 64);
-            for (int s = 0; s < 3; s++) {
-                g.setColor(new Color(r.nextInt(256), r.nextInt(256), r.nextInt(256)));
-                g.fillOval(r.nextInt(48), r.nextInt(48), 8 + r.nextInt(24), 8 + r.nextInt(24));
-            }
-            g.dispose();
-            out.add(encode(img, i % 2 == 0 ? "png" : "jpg"));
-        }
-        return out;
+        return dev.siglipstream.bench.EndToEndBench.shapeImages(count, seed, i -> i % 2 == 0 ? "png" : "jpg");
     }
 
     static byte[] encode(BufferedImage img, String format) {
