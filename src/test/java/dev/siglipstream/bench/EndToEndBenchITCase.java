@@ -57,7 +57,11 @@ class EndToEndBenchITCase {
 
         Matcher ratio = Pattern.compile("(?m)^end-to-end/raw: (\\d+\\.\\d\\d)$").matcher(out);
         assertThat(ratio.find()).as(out).isTrue();
-        assertThat(Double.parseDouble(ratio.group(1))).isCloseTo(e2e / best, org.assertj.core.data.Offset.offset(0.01));
+        // The raw figure is measured again after the end-to-end run; the ratio divides by the higher one.
+        double again = number(out, "vision raw images/s, batch 8 again\\s+(\\S+)");
+        assertThat(again).isPositive();
+        assertThat(Double.parseDouble(ratio.group(1)))
+                .isCloseTo(e2e / Math.max(best, again), org.assertj.core.data.Offset.offset(0.01));
     }
 
     private static double number(String out, String regex) {
