@@ -186,6 +186,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("message.max.bytes", Integer.toString(MAX_MESSAGE_BYTES));
         // Compaction becomes observable within seconds in tests and the demo.
         p.put("log.cleaner.backoff.ms", "1000");
+        // The cleaner's offset map is a heap buffer of this size, 128 MiB by default: the few compacted
+        // topics of one test or demo need a fraction of it, and it would sit in the heap of the job beside it.
+        p.put("log.cleaner.dedupe.buffer.size", Integer.toString(8 * 1024 * 1024));
         return p;
     }
 
