@@ -22,6 +22,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * meanwhile goes as soon as a run ends. Under load batches therefore fill up, instead of a slow
  * batch having a queue of one-item batches, flushed by their delay, pile up behind it.
  *
+ * <p>With {@code dispatchWhenIdle}, an item does not wait for the delay while a run could start: a
+ * batch starts as soon as a run slot is free, with whatever has gathered. Under load nothing changes
+ * (items gather while the slots are busy, up to {@code maxBatchSize}); at low load an item no longer
+ * waits up to {@code maxDelay} in front of an idle model, and batch sizes follow the arrival rate.
+ * The delay is then never waited on.
+ *
  * <pre>{@code
  * MicroBatcher<FloatBuffer, float[]> batcher = MicroBatcher.<FloatBuffer, float[]>builder()
  *         .maxBatchSize(32).maxDelay(Duration.ofMillis(5)).bucketing(true)
@@ -69,6 +75,7 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
     private final Executor executor;
     private final Runnable onClose;
     private final int maxConcurrentBatches;
+    private final boolean dispatchWhenIdle;
     private final AtomicInteger queued = new AtomicInteger();
 
     private final Object lock = new Object();
@@ -90,6 +97,7 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
         this.executor = executor;
         this.onClose = onClose;
         this.maxConcurrentBatches = b.maxConcurrentBatches;
+        this.dispatchWhenIdle = b.dispatchWhenIdle;
     }
 
     public static <I, O> Builder<I, O> builder() {
@@ -108,11 +116,11 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             }
             open.add(new Pending<>(item, future));
             queued.incrementAndGet();
-            if (open.size() >= maxBatchSize) {
+            if (open.size() >= maxBatchSize || dispatchWhenIdle) {
                 if (running < maxConcurrentBatches) {
                     full = takeBatch();
                 }
-                // else: full, and it goes when a running batch ends
+                // else: it goes when a running batch ends
             } else if (open.size() == 1) {
                 long gen = generation;
                 cancelTimer = scheduler.schedule(() -> flushIfGeneration(gen), maxDelay);
@@ -180,7 +188,7 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
         }
         queued.addAndGet(-batch.size());
         running++;
-        if (!open.isEmpty()) {
+        if (!open.isEmpty() && !dispatchWhenIdle) {
             // The rest waited behind a full batch: their own delay starts now.
             long gen = generation;
             cancelTimer = scheduler.schedule(() -> flushIfGeneration(gen), maxDelay);
@@ -202,7 +210,7 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
         List<Pending<I, O>> next = null;
         synchronized (lock) {
             running--;
-            if (!closed && !open.isEmpty() && (open.size() >= maxBatchSize || overdue)) {
+            if (!closed && !open.isEmpty() && (open.size() >= maxBatchSize || overdue || dispatchWhenIdle)) {
                 next = takeBatch();
             }
         }
@@ -275,6 +283,7 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
     public static final class Builder<I, O> {
         private int maxBatchSize = 32;
         private int maxConcurrentBatches = 1;
+        private boolean dispatchWhenIdle;
         private Duration maxDelay = Duration.ofMillis(5);
         private boolean bucketing;
         private BatchFunction<I, O> function;
@@ -291,6 +300,8 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
         public Builder<I, O> maxDelay(Duration delay) { this.maxDelay = delay; return this; }
         /** Batches running at once (default 1: one session, one batch at a time); more items gather meanwhile. */
         public Builder<I, O> maxConcurrentBatches(int n) { this.maxConcurrentBatches = n; return this; }
+        /** Start a batch as soon as a run slot is free instead of waiting for the delay (default: wait). */
+        public Builder<I, O> dispatchWhenIdle(boolean eager) { this.dispatchWhenIdle = eager; return this; }
         /** Run batches at power-of-two sizes so GPU providers do not re-plan for every size. */
         public Builder<I, O> bucketing(boolean bucketing) { this.bucketing = bucketing; return this; }
         /** Arms the delay flushes; the default is an owned single daemon thread. Tests inject a manual one. */

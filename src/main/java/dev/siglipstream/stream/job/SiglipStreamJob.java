@@ -101,6 +101,10 @@ public final class SiglipStreamJob {
         JobPlan plan = JobPlan.of(conf);
         env.setParallelism(plan.parallelism());
         env.enableCheckpointing(plan.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        // Records go from operator to operator of the chain without a deep copy at each hop (a copy of
+        // every image's bytes, twice). Safe here: no function keeps or changes a record it was given,
+        // and the async operator copies what it keeps in flight when reuse is on.
+        env.getConfig().enableObjectReuse();
 
         Codecs codecs = new Codecs(conf.get(JobOptions.WIRE_FORMAT), conf.get(JobOptions.SCHEMA_ID),
                 conf.get(JobOptions.DEAD_LETTER_TOPIC));
@@ -149,7 +153,8 @@ public final class SiglipStreamJob {
         ModelSpec spec = new ModelSpec(plan.model(), conf.get(JobOptions.PROVIDER), conf.get(JobOptions.DEVICE_ID),
                 conf.get(JobOptions.VARIANT), conf.get(JobOptions.INTRA_OP_THREADS), conf.get(JobOptions.INTRA_OP_SPIN_WAIT),
                 conf.get(JobOptions.ALLOW_CPU_FALLBACK), conf.get(JobOptions.MAX_BATCH_SIZE),
-                conf.get(JobOptions.MAX_BATCH_DELAY).toMillis(), conf.get(JobOptions.BATCH_BUCKETING),
+                conf.get(JobOptions.MAX_BATCH_DELAY).toMillis(), conf.get(JobOptions.BATCH_DISPATCH_WHEN_IDLE),
+                conf.get(JobOptions.BATCH_BUCKETING),
                 conf.get(JobOptions.PREPROCESS_THREADS));
         ImageScoringFunction.Settings settings = new ImageScoringFunction.Settings(
                 conf.get(JobOptions.OUTPUT_TOPIC), conf.get(JobOptions.DEFAULT_THRESHOLD),

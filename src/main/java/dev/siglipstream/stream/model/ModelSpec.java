@@ -16,6 +16,7 @@ import java.io.Serializable;
  * @param allowCpuFallback run on CPU when the GPU provider cannot load
  * @param maxBatchSize batch flush size
  * @param maxBatchDelayMs batch flush delay in milliseconds
+ * @param dispatchWhenIdle start a batch as soon as the model is idle instead of waiting for the delay
  * @param bucketing pad batches to powers of two
  * @param preprocessThreads size of the per-JVM preprocessing pool
  */
@@ -29,12 +30,13 @@ public record ModelSpec(
         boolean allowCpuFallback,
         int maxBatchSize,
         long maxBatchDelayMs,
+        boolean dispatchWhenIdle,
         boolean bucketing,
         int preprocessThreads) implements Serializable {
 
     /** The same spec on another device (the subtask's GPU). */
     public ModelSpec onDevice(String provider, int deviceId) {
         return new ModelSpec(model, provider, deviceId, variant, intraOpThreads, spinWait, allowCpuFallback,
-                maxBatchSize, maxBatchDelayMs, bucketing, preprocessThreads);
+                maxBatchSize, maxBatchDelayMs, dispatchWhenIdle, bucketing, preprocessThreads);
     }
 }

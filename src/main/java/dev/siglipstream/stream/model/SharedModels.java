@@ -196,6 +196,7 @@ public final class SharedModels {
             batcher = MicroBatcher.<ImageRequest, ImageResult>builder()
                     .maxBatchSize(spec.maxBatchSize())
                     .maxDelay(Duration.ofMillis(spec.maxBatchDelayMs()))
+                    .dispatchWhenIdle(spec.dispatchWhenIdle())
                     .bucketing(spec.bucketing())
                     .threadName("siglip-inference")
                     .batchFunction(this::runBatch)

@@ -63,6 +63,10 @@ public final class JobArguments {
     @Option(names = "--max-batch-delay", paramLabel = "DURATION", description = "Batch flush delay, e.g. 10ms.")
     String maxBatchDelay;
 
+    @Option(names = "--dispatch-when-idle", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+            description = "Start a batch as soon as the model is idle instead of waiting for the batch delay.")
+    Boolean dispatchWhenIdle;
+
     @Option(names = "--batch-bucketing", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
             description = "Pad batches to powers of two.")
     Boolean bucketing;
@@ -153,6 +157,7 @@ public final class JobArguments {
         putDuration(conf, JobOptions.CHECKPOINT_INTERVAL, checkpointInterval, "--checkpoint-interval");
         put(conf, JobOptions.MAX_BATCH_SIZE, maxBatchSize);
         putDuration(conf, JobOptions.MAX_BATCH_DELAY, maxBatchDelay, "--max-batch-delay");
+        put(conf, JobOptions.BATCH_DISPATCH_WHEN_IDLE, dispatchWhenIdle);
         put(conf, JobOptions.BATCH_BUCKETING, bucketing);
         put(conf, JobOptions.GROUP_ID, groupId);
         putEnum(conf, JobOptions.STARTING_OFFSETS, JobOptions.StartingOffsets.class, startingOffsets, "--starting-offsets");

@@ -133,6 +133,11 @@ public final class JobOptions {
     public static final ConfigOption<Duration> MAX_BATCH_DELAY = key("siglip.batch.max-delay")
             .durationType().defaultValue(Duration.ofMillis(10))
             .withDescription("... or when its first image has waited this long.");
+    public static final ConfigOption<Boolean> BATCH_DISPATCH_WHEN_IDLE = key("siglip.batch.dispatch-when-idle")
+            .booleanType().defaultValue(false)
+            .withDescription("Start a batch as soon as the model is idle, with the images that have gathered, instead of "
+                    + "waiting for max-size or max-delay. Under load nothing changes (images gather while a batch runs); "
+                    + "at low load an image no longer waits up to max-delay in front of an idle model.");
     public static final ConfigOption<Boolean> BATCH_BUCKETING = key("siglip.batch.bucketing")
             .booleanType().defaultValue(false)
             .withDescription("Pad batches to powers of two so GPU providers do not re-plan for every size.");

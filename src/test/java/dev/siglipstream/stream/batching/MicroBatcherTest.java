@@ -53,6 +53,18 @@ class MicroBatcherTest {
                 .build();
     }
 
+    /** A batcher whose runs go to {@code runs}: a batch runs when the test runs it. */
+    private MicroBatcher<Integer, String> drivenBatcher(int max, boolean dispatchWhenIdle, List<Runnable> runs) {
+        return MicroBatcher.<Integer, String>builder()
+                .maxBatchSize(max).maxDelay(Duration.ofMillis(7)).dispatchWhenIdle(dispatchWhenIdle)
+                .scheduler(scheduler).executor(runs::add)
+                .batchFunction((items, size) -> {
+                    batches.add(List.copyOf(items));
+                    return items.stream().map(i -> "r" + i).toList();
+                })
+                .build();
+    }
+
     @Test
     void flushesWhenTheBatchIsFull() throws Exception {
         MicroBatcher<Integer, String> b = batcher(3, false);
@@ -89,14 +101,7 @@ class MicroBatcherTest {
     @Test
     void whileABatchRunsItemsGatherAndAnOverdueBatchGoesWhenItEnds() throws Exception {
         List<Runnable> runs = new ArrayList<>(); // a runner the test drives: a batch runs when the test says
-        MicroBatcher<Integer, String> b = MicroBatcher.<Integer, String>builder()
-                .maxBatchSize(4).maxDelay(Duration.ofMillis(7))
-                .scheduler(scheduler).executor(runs::add)
-                .batchFunction((items, size) -> {
-                    batches.add(List.copyOf(items));
-                    return items.stream().map(i -> "r" + i).toList();
-                })
-                .build();
+        MicroBatcher<Integer, String> b = drivenBatcher(4, false, runs);
         CompletableFuture<String> f1 = b.submit(1);
         scheduler.fireAll();
         assertThat(runs).hasSize(1); // batch [1] is running
@@ -122,6 +127,36 @@ class MicroBatcherTest {
         assertThat(batches).containsExactly(List.of(1), List.of(2, 3, 4, 5), List.of(6));
         assertThat(f6.get()).isEqualTo("r6");
         assertThat(b.queueDepth()).isZero();
+    }
+
+    @Test
+    void dispatchWhenIdleStartsAtOnceAndGathersOnlyWhileARunIsBusy() throws Exception {
+        List<Runnable> runs = new ArrayList<>();
+        MicroBatcher<Integer, String> b = drivenBatcher(3, true, runs);
+        CompletableFuture<String> f1 = b.submit(1);
+        // Nothing was running: the lone item goes at once, no delay timer.
+        assertThat(runs).hasSize(1);
+        assertThat(scheduler.armed).isEmpty();
+        b.submit(2);
+        b.submit(3);
+        b.submit(4);
+        CompletableFuture<String> f5 = b.submit(5);
+        // The slot is busy: items gather, with no timer either (the run's end takes them).
+        assertThat(runs).hasSize(1);
+        assertThat(scheduler.armed).isEmpty();
+        assertThat(b.queueDepth()).isEqualTo(4);
+        runs.remove(0).run();
+        assertThat(f1.get()).isEqualTo("r1");
+        // The end of the run starts the next batch straight away, capped at the max size.
+        assertThat(runs).hasSize(1);
+        runs.remove(0).run();
+        assertThat(f5).isNotDone();
+        assertThat(runs).hasSize(1); // the remainder, [5], without waiting for a delay
+        runs.remove(0).run();
+        assertThat(batches).containsExactly(List.of(1), List.of(2, 3, 4), List.of(5));
+        assertThat(f5.get()).isEqualTo("r5");
+        assertThat(b.queueDepth()).isZero();
+        assertThat(scheduler.delays).isEmpty();
     }
 
     @Test

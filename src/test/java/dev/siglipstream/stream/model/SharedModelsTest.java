@@ -52,7 +52,7 @@ class SharedModelsTest {
     }
 
     private static ModelSpec spec(int maxBatch, boolean bucketing) {
-        return new ModelSpec("m", "cpu", -1, "fp32", 1, false, false, maxBatch, 50, bucketing, 1);
+        return new ModelSpec("m", "cpu", -1, "fp32", 1, false, false, maxBatch, 50, false, bucketing, 1);
     }
 
     @Test

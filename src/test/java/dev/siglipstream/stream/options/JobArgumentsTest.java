@@ -61,7 +61,7 @@ class JobArgumentsTest {
         Configuration c = parse("--bootstrap", "k:9092", "--input-topic", "x,y", "--input-topic", "z",
                 "--output-topic", "out", "--dead-letter-topic", "dlq", "--label-set-topic", "ls",
                 "--label-sets", "sets.yaml", "--model", "m", "--parallelism", "2", "--checkpoint-interval", "1s",
-                "--max-batch-size", "8", "--max-batch-delay", "3ms", "--group-id", "g", "--starting-offsets", "earliest",
+                "--max-batch-size", "8", "--max-batch-delay", "3ms", "--dispatch-when-idle", "--group-id", "g", "--starting-offsets", "earliest",
                 "--async-mode", "ordered", "--capacity", "7", "--timeout", "9s", "--retries", "1",
                 "--preprocess-threads", "2", "--max-image-pixels", "100", "--max-image-bytes", "200",
                 "--uri-allowlist", "https://a/,file:/b/", "--provider", "cuda", "--device", "1", "--variant", "fp16",
@@ -79,6 +79,7 @@ class JobArgumentsTest {
         assertThat(c.get(JobOptions.PROVIDER)).isEqualTo("cuda");
         assertThat(c.get(JobOptions.DEVICE_ID)).isEqualTo(1);
         assertThat(c.get(JobOptions.DEFAULT_THRESHOLD)).isEqualTo(0.2f);
+        assertThat(c.get(JobOptions.BATCH_DISPATCH_WHEN_IDLE)).isTrue();
     }
 
     @Test
