@@ -30,7 +30,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import javax.imageio.ImageIO;
 import org.apache.flink.configuration.Configuration;
@@ -78,7 +77,7 @@ public final class EndToEndBench {
 
     /** What to run; build with {@link #builder(String)}. */
     public record Settings(String model, String variant, int events, int warmupEvents, boolean smallImages, int maxBatchSize,
-            Duration maxBatchDelay, int parallelism, int intraOpThreads, boolean spinWait, int preprocessThreads, int asyncCapacity,
+            Duration maxBatchDelay, boolean dispatchWhenIdle, int parallelism, int intraOpThreads, boolean spinWait, int preprocessThreads, int asyncCapacity,
             Duration checkpointInterval, Duration bufferTimeout, boolean exactlyOnce, double loadFraction,
             Duration latencyDuration, int minLatencyEvents, int maxLatencyEvents, Duration timeout) {
 
@@ -96,6 +95,7 @@ public final class EndToEndBench {
         private boolean smallImages;
         private int maxBatchSize = 32;
         private Duration maxBatchDelay = Duration.ofMillis(10);
+        private boolean dispatchWhenIdle;
         private int parallelism = 1;
         private int intraOpThreads;
         private boolean spinWait;
@@ -123,6 +123,8 @@ public final class EndToEndBench {
         public Builder smallImages(boolean small) { this.smallImages = small; return this; }
         public Builder maxBatchSize(int n) { this.maxBatchSize = n; return this; }
         public Builder maxBatchDelay(Duration d) { this.maxBatchDelay = d; return this; }
+        /** The job starts a batch as soon as the model is idle ({@code siglip.batch.dispatch-when-idle}). */
+        public Builder dispatchWhenIdle(boolean eager) { this.dispatchWhenIdle = eager; return this; }
         public Builder parallelism(int n) { this.parallelism = n; return this; }
         /** ONNX Runtime intra-op threads of the job's session (0 = ONNX Runtime's choice). */
         public Builder intraOpThreads(int n) { this.intraOpThreads = n; return this; }
@@ -162,8 +164,8 @@ public final class EndToEndBench {
             }
             int capacity = asyncCapacity > 0 ? asyncCapacity : Math.max(16, 4 * maxBatchSize);
             int warmup = warmupEvents >= 0 ? warmupEvents : events / 4;
-            return new Settings(model, variant, events, warmup, smallImages, maxBatchSize, maxBatchDelay, parallelism,
-                    intraOpThreads, spinWait, preprocessThreads, capacity, checkpointInterval, bufferTimeout, exactlyOnce, loadFraction,
+            return new Settings(model, variant, events, warmup, smallImages, maxBatchSize, maxBatchDelay, dispatchWhenIdle,
+                    parallelism, intraOpThreads, spinWait, preprocessThreads, capacity, checkpointInterval, bufferTimeout, exactlyOnce, loadFraction,
                     latencyDuration, minLatencyEvents, maxLatencyEvents, timeout);
         }
     }
@@ -265,8 +267,9 @@ public final class EndToEndBench {
                     int n = (int) Math.min(s.maxLatencyEvents(),
                             Math.max(s.minLatencyEvents(), Math.round(offered * s.latencyDuration().toNanos() / 1e9)));
                     log.printf(java.util.Locale.ROOT, "e2e: latency phase: %d events at %.2f events/s%n", n, offered);
-                    Map<String, Long> sentNanos = new ConcurrentHashMap<>();
-                    Map<String, Long> sentMillis = new ConcurrentHashMap<>();
+                    // Written by the paced producer, read after it is joined.
+                    long[] sentNanos = new long[n];
+                    long[] sentMillis = new long[n];
                     Thread paced = new Thread(() -> {
                         long start = System.nanoTime();
                         long period = (long) (1e9 / offered);
@@ -282,8 +285,8 @@ public final class EndToEndBench {
                                     .setImage(ByteBuffer.wrap(images.get(i % images.size())))
                                     .setEventTime(Instant.ofEpochMilli(now)).build();
                             byte[] value = codec.encode(e);
-                            sentMillis.put(id, now);
-                            sentNanos.put(id, System.nanoTime());
+                            sentMillis[i] = now;
+                            sentNanos[i] = System.nanoTime();
                             producer.send(new ProducerRecord<>(IMAGES, id.getBytes(StandardCharsets.UTF_8), value));
                             // Latency is measured from the send: do not let the producer's linger add to it.
                             producer.flush();
@@ -294,22 +297,14 @@ public final class EndToEndBench {
                     Phase latency = reader.await("l-", n, s.timeout().plus(Duration.ofNanos((long) (n / offered * 1e9))), job);
                     paced.join();
 
-                    double[] scoredMs = new double[latency.scoredAt.size()];
-                    double[] visibleMs = new double[latency.visibleAt.size()];
-                    int k = 0;
-                    for (Map.Entry<String, Long> e : latency.scoredAt.entrySet()) {
-                        scoredMs[k++] = e.getValue() - sentMillis.get(e.getKey());
-                    }
-                    k = 0;
-                    for (Map.Entry<String, Long> e : latency.visibleAt.entrySet()) {
-                        visibleMs[k++] = (e.getValue() - sentNanos.get(e.getKey())) / 1e6;
-                    }
+                    double[] scoredMs = latency.each((scored, visible, i) -> scored - sentMillis[i]);
+                    double[] visibleMs = latency.each((scored, visible, i) -> (visible - sentNanos[i]) / 1e6);
                     return new Result(s.events(), throughput.scored, throughput.dead, warmup.scored + warmup.dead,
                             reader.duplicates(),
                             throughput.seconds(), tp, committedRate, throughput.meanBatchSize(), throughput.meanBatchMillis(), committed.cpuMillisPerEvent(), offered, n,
                             latency.scored + latency.dead, latency.meanBatchMillis(), latency.meanBatchSize(),
                             Latency.of(scoredMs), Latency.of(visibleMs),
-                            Latency.of(latency.inScoring.stream().mapToDouble(Double::doubleValue).toArray()));
+                            Latency.of(latency.inScoringMillis()));
                 } finally {
                     job.cancel().get();
                 }
@@ -339,6 +334,7 @@ public final class EndToEndBench {
         c.set(JobOptions.CHECKPOINT_INTERVAL, s.checkpointInterval());
         c.set(JobOptions.MAX_BATCH_SIZE, s.maxBatchSize());
         c.set(JobOptions.MAX_BATCH_DELAY, s.maxBatchDelay());
+        c.set(JobOptions.BATCH_DISPATCH_WHEN_IDLE, s.dispatchWhenIdle());
         c.set(JobOptions.PREPROCESS_THREADS, s.preprocessThreads());
         c.set(JobOptions.ASYNC_CAPACITY, s.asyncCapacity());
         c.set(JobOptions.ASYNC_MODE, JobOptions.AsyncMode.UNORDERED);
@@ -350,12 +346,20 @@ public final class EndToEndBench {
         return c;
     }
 
-    /** What one phase saw: per id, when it was scored (wall ms) and when it became visible (nanoTime). */
+    /**
+     * What one phase saw, per event index (the number in its id {@code <prefix>-<index>}): when it
+     * was scored (wall ms) and when it became visible (nanoTime). Primitive arrays, not maps: the
+     * bench shares its JVM with the job, and maps of boxed entries kept for the whole run are what
+     * every young collection copied, up to 15 times, before it promoted them (about 40 MB of
+     * survivors and 15-40 ms pauses with the tiny model).
+     */
     private static final class Phase {
-        final Map<String, Long> scoredAt = new HashMap<>();
-        final Map<String, Long> visibleAt = new HashMap<>();
+        private final java.util.BitSet seen = new java.util.BitSet();
+        private long[] scoredAt = new long[1024];
+        private long[] visibleAt = new long[1024];
         /** Per scored event, milliseconds inside the scoring operator (its {@code total} timing). */
-        final List<Double> inScoring = new java.util.ArrayList<>();
+        private double[] inScoring = new double[1024];
+        private int inScoringCount;
         int scored;
         int dead;
         long firstVisible;
@@ -364,6 +368,42 @@ public final class EndToEndBench {
         double batchNanos;
         double batchImages;
         double batches;
+
+        /** Records event {@code index} as visible at {@code now}; false when it was seen before. */
+        boolean firstSighting(int index, long now) {
+            if (seen.get(index)) return false;
+            seen.set(index);
+            if (index >= scoredAt.length) {
+                int size = Math.max(index + 1, scoredAt.length * 2);
+                scoredAt = Arrays.copyOf(scoredAt, size);
+                visibleAt = Arrays.copyOf(visibleAt, size);
+            }
+            visibleAt[index] = now;
+            return true;
+        }
+
+        void scoredAt(int index, long epochMillis) {
+            scoredAt[index] = epochMillis;
+        }
+
+        void inScoring(double millis) {
+            if (inScoringCount == inScoring.length) inScoring = Arrays.copyOf(inScoring, inScoringCount * 2);
+            inScoring[inScoringCount++] = millis;
+        }
+
+        double[] inScoringMillis() {
+            return Arrays.copyOf(inScoring, inScoringCount);
+        }
+
+        /** {@code f(scoredAt, visibleAt, index)} of each event seen, in index order. */
+        double[] each(SeenEvent f) {
+            double[] out = new double[seen.cardinality()];
+            int k = 0;
+            for (int i = seen.nextSetBit(0); i >= 0; i = seen.nextSetBit(i + 1)) {
+                out[k++] = f.value(scoredAt[i], visibleAt[i], i);
+            }
+            return out;
+        }
 
         double seconds() {
             return (lastVisible - firstVisible) / 1e9;
@@ -378,20 +418,17 @@ public final class EndToEndBench {
          * batch. NaN when all events were scored at once.
          */
         double scoredRate(Phase... others) {
-            if (scoredAt.isEmpty()) return Double.NaN;
-            long first = Long.MAX_VALUE;
-            long last = Long.MIN_VALUE;
-            for (long t : scoredAt.values()) {
-                first = Math.min(first, t);
-                last = Math.max(last, t);
-            }
+            double[] mine = each((scored, visible, i) -> scored);
+            if (mine.length == 0) return Double.NaN;
+            double first = Arrays.stream(mine).min().getAsDouble();
+            double last = Arrays.stream(mine).max().getAsDouble();
             // The first batch's events are scored within a fraction of a batch time of each other.
             double firstBatchEnd = first + Math.max(1.0, Double.isNaN(meanBatchMillis()) ? 1.0 : meanBatchMillis() / 2);
             int counted = 0;
             List<Phase> all = new java.util.ArrayList<>(List.of(others));
             all.add(this);
             for (Phase p : all) {
-                for (long t : p.scoredAt.values()) {
+                for (double t : p.each((scored, visible, i) -> scored)) {
                     if (t > firstBatchEnd && t <= last) counted++;
                 }
             }
@@ -409,13 +446,18 @@ public final class EndToEndBench {
         }
     }
 
+    @FunctionalInterface
+    private interface SeenEvent {
+        double value(long scoredAtMillis, long visibleAtNanos, int index);
+    }
+
     /** A read_committed consumer of the output and dead-letter topics, shared by both phases. */
     private static final class Reader implements AutoCloseable {
         private final KafkaConsumer<byte[], byte[]> consumer;
         private final AvroCodec<LabelScoreEvent> scores = AvroCodec.plain(LabelScoreEvent.class);
         private final AvroCodec<DeadLetter> deadLetters = AvroCodec.plain(DeadLetter.class);
-        private final Map<String, Integer> seen = new HashMap<>();
         private final Map<String, Phase> phases = new HashMap<>();
+        private int duplicates;
         /** Each poll that returned records: nanoTime, process CPU nanos, new distinct ids in it. */
         private final List<long[]> polls = new java.util.ArrayList<>();
 
@@ -483,29 +525,31 @@ public final class EndToEndBench {
                     polls.add(poll);
                 }
                 for (ConsumerRecord<byte[], byte[]> r : records) {
-                    String id = new String(r.key(), StandardCharsets.UTF_8);
-                    if (seen.merge(id, 1, Integer::sum) > 1) {
+                    byte[] key = r.key();
+                    int dash = indexOf(key, (byte) '-');
+                    Phase owner = phases.computeIfAbsent(new String(key, 0, dash + 1, StandardCharsets.UTF_8), k -> new Phase());
+                    int index = parseIndex(key, dash + 1);
+                    if (!owner.firstSighting(index, now)) {
+                        duplicates++;
                         continue;
                     }
-                    Phase owner = phases.computeIfAbsent(id.substring(0, id.indexOf('-') + 1), k -> new Phase());
                     poll[2]++;
                     if (owner.scored + owner.dead == 0) {
                         owner.firstVisible = now;
                     }
                     owner.lastVisible = now;
-                    owner.visibleAt.put(id, now);
                     if (r.topic().equals(DEAD)) {
                         owner.dead++;
                         DeadLetter d = deadLetters.decode(r.value());
-                        owner.scoredAt.put(id, d.getTime().toEpochMilli());
+                        owner.scoredAt(index, d.getTime().toEpochMilli());
                     } else {
                         owner.scored++;
                         LabelScoreEvent e = scores.decode(r.value());
-                        owner.scoredAt.put(id, e.getProcessedAt().toEpochMilli());
+                        owner.scoredAt(index, e.getProcessedAt().toEpochMilli());
                         Long batch = e.getTimings().get("batchSize");
                         Long total = e.getTimings().get("total");
                         if (total != null) {
-                            owner.inScoring.add(total / 1000.0);
+                            owner.inScoring(total / 1000.0);
                         }
                         Long inference = e.getTimings().get("inference");
                         if (batch != null && inference != null && batch > 0) {
@@ -520,8 +564,28 @@ public final class EndToEndBench {
             return phase;
         }
 
+        /** Records that repeated an id already seen (exactly-once allows none). */
         int duplicates() {
-            return (int) seen.values().stream().filter(v -> v > 1).count();
+            return duplicates;
+        }
+
+        private static int indexOf(byte[] key, byte b) {
+            for (int i = 0; i < key.length; i++) {
+                if (key[i] == b) return i;
+            }
+            throw new IllegalStateException("not a benchmark event id: " + new String(key, StandardCharsets.UTF_8));
+        }
+
+        private static int parseIndex(byte[] key, int from) {
+            int n = 0;
+            for (int i = from; i < key.length; i++) {
+                int d = key[i] - '0';
+                if (d < 0 || d > 9 || i - from > 9) {
+                    throw new IllegalStateException("not a benchmark event id: " + new String(key, StandardCharsets.UTF_8));
+                }
+                n = n * 10 + d;
+            }
+            return n;
         }
 
         @Override

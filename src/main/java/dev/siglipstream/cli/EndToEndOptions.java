@@ -46,12 +46,22 @@ final class EndToEndOptions {
                     + "Default: ${DEFAULT-VALUE}.")
     String bufferTimeout;
 
+    @Option(names = "--e2e-dispatch-when-idle", description = "The job starts a batch as soon as the model is idle "
+            + "(siglip.batch.dispatch-when-idle) instead of waiting for the max delay.")
+    boolean dispatchWhenIdle;
+
     @Option(names = "--parallelism", defaultValue = "1", description = "Job parallelism (slots). Default: ${DEFAULT-VALUE}.")
     int parallelism;
 
     @Option(names = "--preprocess-threads", defaultValue = "2",
             description = "The job's preprocessing threads. Default: ${DEFAULT-VALUE}.")
     int preprocessThreads;
+
+    @Option(names = "--e2e-intra-op-threads", defaultValue = "-1", paramLabel = "N",
+            description = "ONNX Runtime intra-op threads of the job's session; -1 = as --threads (the raw figures' setting). "
+                    + "On a CPU that also decodes, resizes and runs Kafka, fewer than the cores can be faster: each parallel "
+                    + "section waits for its slowest thread, and a preempted one stalls the rest.")
+    int intraOpThreads;
 
     @Option(names = "--async-capacity", defaultValue = "0",
             description = "In-flight images per subtask; 0 = four batches. Default: ${DEFAULT-VALUE}.")
@@ -71,7 +81,7 @@ final class EndToEndOptions {
     double latencySeconds;
 
     /** Settings for the job, given the best raw rate and its batch size. */
-    EndToEndBench.Settings settings(String model, String variant, int intraOpThreads, boolean spinWait, double bestRaw, int bestBatch) {
+    EndToEndBench.Settings settings(String model, String variant, int rawIntraOpThreads, boolean spinWait, double bestRaw, int bestBatch) {
         int batch = batchSize > 0 ? batchSize : bestBatch;
         double raw = Double.isNaN(bestRaw) ? 25 : bestRaw;
         int n = events > 0 ? events
@@ -92,10 +102,11 @@ final class EndToEndOptions {
                 .smallImages(smallImages)
                 .maxBatchSize(batch)
                 .maxBatchDelay(TimeUtils.parseDuration(maxDelay))
+                .dispatchWhenIdle(dispatchWhenIdle)
                 .checkpointInterval(checkpoints)
                 .bufferTimeout(TimeUtils.parseDuration(bufferTimeout))
                 .parallelism(parallelism)
-                .intraOpThreads(intraOpThreads)
+                .intraOpThreads(intraOpThreads >= 0 ? intraOpThreads : rawIntraOpThreads)
                 .spinWait(spinWait)
                 .preprocessThreads(preprocessThreads)
                 .asyncCapacity(asyncCapacity)
