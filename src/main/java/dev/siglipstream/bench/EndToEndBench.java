@@ -208,10 +208,14 @@ public final class EndToEndBench {
      * @param visibleLatency send → seen by a read_committed consumer
      * @param scoringLatency the part of {@code scoredLatency} inside the scoring operator: from
      *     {@code asyncInvoke} (preprocessing, waiting for and running the batch) to scored
+     * @param wakeUpDelay during the latency phase, how late a thread of this process that sleeps 1 ms
+     *     at a time woke up: how long a ready thread waited for a core (the machine's and the process's
+     *     scheduling delay, which no batching setting removes)
      */
     public record Result(int events, int scored, int deadLetters, int warmupAccounted, int duplicates, double seconds, double eventsPerSecond, double committedPerSecond,
             double meanBatchSize, double batchMillis, double cpuMillisPerEvent, double offeredRate, int latencyEvents, int latencyAccounted,
-            double latencyBatchMillis, double latencyBatchSize, Latency scoredLatency, Latency visibleLatency, Latency scoringLatency) {
+            double latencyBatchMillis, double latencyBatchSize, Latency scoredLatency, Latency visibleLatency, Latency scoringLatency,
+            Latency wakeUpDelay) {
 
         /** Every event of both phases came out exactly once. */
         public boolean allAccounted() {
@@ -293,9 +297,14 @@ public final class EndToEndBench {
                         }
                     }, "e2e-bench-paced-producer");
                     paced.setDaemon(true);
-                    paced.start();
-                    Phase latency = reader.await("l-", n, s.timeout().plus(Duration.ofNanos((long) (n / offered * 1e9))), job);
-                    paced.join();
+                    Phase latency;
+                    Latency wakeUpDelay;
+                    try (StallProbe probe = new StallProbe()) {
+                        paced.start();
+                        latency = reader.await("l-", n, s.timeout().plus(Duration.ofNanos((long) (n / offered * 1e9))), job);
+                        paced.join();
+                        wakeUpDelay = probe.stop();
+                    }
 
                     double[] scoredMs = latency.each((scored, visible, i) -> scored - sentMillis[i]);
                     double[] visibleMs = latency.each((scored, visible, i) -> (visible - sentNanos[i]) / 1e6);
@@ -304,7 +313,7 @@ public final class EndToEndBench {
                             throughput.seconds(), tp, committedRate, throughput.meanBatchSize(), throughput.meanBatchMillis(), committed.cpuMillisPerEvent(), offered, n,
                             latency.scored + latency.dead, latency.meanBatchMillis(), latency.meanBatchSize(),
                             Latency.of(scoredMs), Latency.of(visibleMs),
-                            Latency.of(latency.inScoringMillis()));
+                            Latency.of(latency.inScoringMillis()), wakeUpDelay);
                 } finally {
                     job.cancel().get();
                 }
@@ -443,6 +452,46 @@ public final class EndToEndBench {
         /** Mean inference time of one batch, in milliseconds. */
         double meanBatchMillis() {
             return batches == 0 ? Double.NaN : batchNanos / 1e6 / batches;
+        }
+    }
+
+    /**
+     * A thread that sleeps 1 ms at a time and records how late it wakes: how long a ready thread of
+     * this process waits for a core. It sleeps nearly all the time, so it adds next to no load.
+     */
+    private static final class StallProbe implements AutoCloseable {
+        private static final long SLEEP_NANOS = 1_000_000;
+        private final Thread thread = new Thread(this::loop, "e2e-bench-stall-probe");
+        private volatile boolean stopped;
+        private double[] lateMillis = new double[4096];
+        private int count;
+
+        StallProbe() {
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void loop() {
+            while (!stopped) {
+                long t0 = System.nanoTime();
+                LockSupport.parkNanos(SLEEP_NANOS);
+                long late = System.nanoTime() - t0 - SLEEP_NANOS;
+                if (count == lateMillis.length) lateMillis = Arrays.copyOf(lateMillis, count * 2);
+                lateMillis[count++] = Math.max(0, late) / 1e6;
+            }
+        }
+
+        /** Stops the probe and returns how late it woke, in milliseconds. */
+        Latency stop() throws InterruptedException {
+            stopped = true;
+            thread.join();
+            return Latency.of(Arrays.copyOf(lateMillis, count));
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stopped = true;
+            thread.join();
         }
     }
 

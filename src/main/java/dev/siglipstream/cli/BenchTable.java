@@ -72,6 +72,10 @@ final class BenchTable {
                     ? "; includes waiting for the checkpoint that commits it, interval " + settings.checkpointInterval().toMillis() + " ms)"
                     : ")"));
             double bound = settings.maxBatchDelay().toMillis() + 2 * e2e.latencyBatchMillis();
+            EndToEndBench.Latency wake = e2e.wakeUpDelay();
+            row("wake-up delay ms p50/p99/max", f(wake.p50()) + " / " + f(wake.p99()) + " / " + f(wake.max())
+                    + " (a thread of this process sleeping 1 ms at a time during the latency phase: how long a ready "
+                    + "thread waited for a core)");
             row("latency bound ms", f(bound) + " = max delay " + settings.maxBatchDelay().toMillis() + " + 2 x "
                     + f(e2e.latencyBatchMillis()) + " ms batch; p99 to scored " + (sc.p99() <= bound ? "within" : "ABOVE")
                     + ", p99 to committed " + (vis.p99() <= bound ? "within" : "above"));
