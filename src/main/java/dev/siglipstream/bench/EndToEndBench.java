@@ -211,11 +211,13 @@ public final class EndToEndBench {
      * @param wakeUpDelay during the latency phase, how late a thread of this process that sleeps 1 ms
      *     at a time woke up: how long a ready thread waited for a core (the machine's and the process's
      *     scheduling delay, which no batching setting removes)
+     * @param stealPercent share of the machine's CPU time stolen by the hypervisor during the throughput
+     *     window ({@code /proc/stat}); NaN where unknown
      */
     public record Result(int events, int scored, int deadLetters, int warmupAccounted, int duplicates, double seconds, double eventsPerSecond, double committedPerSecond,
             double meanBatchSize, double batchMillis, double cpuMillisPerEvent, double offeredRate, int latencyEvents, int latencyAccounted,
             double latencyBatchMillis, double latencyBatchSize, Latency scoredLatency, Latency visibleLatency, Latency scoringLatency,
-            Latency wakeUpDelay) {
+            Latency wakeUpDelay, double stealPercent) {
 
         /** Every event of both phases came out exactly once. */
         public boolean allAccounted() {
@@ -313,7 +315,7 @@ public final class EndToEndBench {
                             throughput.seconds(), tp, committedRate, throughput.meanBatchSize(), throughput.meanBatchMillis(), committed.cpuMillisPerEvent(), offered, n,
                             latency.scored + latency.dead, latency.meanBatchMillis(), latency.meanBatchSize(),
                             Latency.of(scoredMs), Latency.of(visibleMs),
-                            Latency.of(latency.inScoringMillis()), wakeUpDelay);
+                            Latency.of(latency.inScoringMillis()), wakeUpDelay, committed.stealPercent());
                 } finally {
                     job.cancel().get();
                 }
@@ -507,11 +509,20 @@ public final class EndToEndBench {
         private final AvroCodec<DeadLetter> deadLetters = AvroCodec.plain(DeadLetter.class);
         private final Map<String, Phase> phases = new HashMap<>();
         private int duplicates;
-        /** Each poll that returned records: nanoTime, process CPU nanos, new distinct ids in it. */
-        private final List<long[]> polls = new java.util.ArrayList<>();
+        /** Each poll that returned records: when, and the new distinct ids in it. */
+        private final List<Poll> polls = new java.util.ArrayList<>();
+
+        private static final class Poll {
+            final MachineSample at;
+            int newIds;
+
+            Poll(MachineSample at) {
+                this.at = at;
+            }
+        }
 
         /** What became visible between a phase's first and last visible poll. */
-        record Window(int events, double seconds, long cpuNanos) {
+        record Window(int events, double seconds, long cpuNanos, double stealPercent) {
             /** Events visible after the first poll (whose batch had no measured time) per second. */
             double rate() {
                 return events > 0 && seconds > 0 ? events / seconds : Double.NaN;
@@ -526,16 +537,18 @@ public final class EndToEndBench {
         /** Events of any phase that became visible in {@code phase}'s window, after its first poll. */
         Window window(Phase phase) {
             int events = 0;
-            long cpuFirst = -1;
-            long cpuLast = -1;
-            for (long[] p : polls) {
-                if (p[0] == phase.firstVisible) cpuFirst = p[1];
-                if (p[0] > phase.firstVisible && p[0] <= phase.lastVisible) {
-                    events += (int) p[2];
-                    cpuLast = p[1];
+            MachineSample first = null;
+            MachineSample last = null;
+            for (Poll p : polls) {
+                if (p.at.nanos() == phase.firstVisible) first = p.at;
+                if (p.at.nanos() > phase.firstVisible && p.at.nanos() <= phase.lastVisible) {
+                    events += p.newIds;
+                    last = p.at;
                 }
             }
-            return new Window(events, phase.seconds(), cpuFirst >= 0 && cpuLast >= 0 ? cpuLast - cpuFirst : 0);
+            boolean both = first != null && last != null;
+            return new Window(events, phase.seconds(), both ? last.processCpuNanos() - first.processCpuNanos() : 0,
+                    both ? last.stealPercentSince(first) : Double.NaN);
         }
 
         Reader(String bootstrap) {
@@ -568,8 +581,8 @@ public final class EndToEndBench {
                     }
                 }
                 var records = consumer.poll(Duration.ofMillis(20));
-                long now = System.nanoTime();
-                long[] poll = records.isEmpty() ? null : new long[] {now, processCpuNanos(), 0};
+                Poll poll = records.isEmpty() ? null : new Poll(MachineSample.now());
+                long now = poll == null ? System.nanoTime() : poll.at.nanos();
                 if (poll != null) {
                     polls.add(poll);
                 }
@@ -582,7 +595,7 @@ public final class EndToEndBench {
                         duplicates++;
                         continue;
                     }
-                    poll[2]++;
+                    poll.newIds++;
                     if (owner.scored + owner.dead == 0) {
                         owner.firstVisible = now;
                     }
@@ -721,9 +734,4 @@ public final class EndToEndBench {
         }
     }
 
-    /** CPU time of this process so far, all threads. */
-    static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
-    }
 }

@@ -1,5 +1,6 @@
 package dev.siglipstream.cli;
 
+import dev.siglipstream.bench.MachineSample;
 import dev.siglipstream.siglip.image.ImageDecoder;
 import dev.siglipstream.siglip.image.ImageProcessorConfig;
 import dev.siglipstream.siglip.image.PillowResize;
@@ -14,6 +15,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -83,6 +85,17 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Raw vision images/s (median) per batch size, for the closing table. */
     private final java.util.SortedMap<Integer, Double> rawRates = new java.util.TreeMap<>();
+    /** Per batch size: process CPU ms per image and the machine's steal % over the timed runs. */
+    private final Map<Integer, RawCost> rawCosts = new java.util.HashMap<>();
+    private RawCost rawAfterCost;
+
+    /** What one raw figure cost: process CPU ms per image (both ONNX Runtime threads), and the steal meanwhile. */
+    record RawCost(double cpuMsPerImage, double stealPercent) {
+        @Override
+        public String toString() {
+            return String.format(java.util.Locale.ROOT, " cpu_ms/image=%.3f steal=%.1f%%", cpuMsPerImage, stealPercent);
+        }
+    }
     /** Decode-only and full preprocessing images/s on one core, for the closing table. */
     private double decodeRate = Double.NaN;
     private double preprocessRate = Double.NaN;
@@ -115,8 +128,8 @@ final class BenchCommand implements Callable<Integer> {
         new BenchTable(System.out).print("siglip bench: " + modelOptions.model + " (" + modelOptions.variant + ", intra-op threads "
                         + (modelOptions.threads == 0 ? "auto" : modelOptions.threads)
                         + (modelOptions.spinWait ? " spinning" : " not spinning") + ", cores "
-                        + Runtime.getRuntime().availableProcessors() + ")", rawRates, decodeRate, preprocessRate, preprocessWhat,
-                settings, e2e, rawAfter, dev.siglipstream.bench.EndToEndBench.peakRssBytes());
+                        + Runtime.getRuntime().availableProcessors() + ")", rawRates, rawCosts, decodeRate, preprocessRate, preprocessWhat,
+                settings, e2e, rawAfter, rawAfterCost, dev.siglipstream.bench.EndToEndBench.peakRssBytes());
         return e2e == null || e2e.allAccounted() ? 0 : 1;
     }
 
@@ -128,7 +141,8 @@ final class BenchCommand implements Callable<Integer> {
                 model.imageEmbeddings(pixels.duplicate(), batch);
                 return batch;
             });
-            System.out.printf("vision batch=%d images/s=%s (after end to end)%n", batch, f);
+            System.out.printf("vision batch=%d images/s=%s%s (after end to end)%n", batch, f, lastCost);
+            rawAfterCost = lastCost;
             return f.median();
         }
     }
@@ -157,8 +171,9 @@ final class BenchCommand implements Callable<Integer> {
                         model.imageEmbeddings(pixels.duplicate(), batch);
                         return batch;
                     });
-                    System.out.printf("vision batch=%d images/s=%s%n", batch, f);
+                    System.out.printf("vision batch=%d images/s=%s%s%n", batch, f, lastCost);
                     rawRates.put(batch, f.median());
+                    rawCosts.put(batch, lastCost);
                 }
             }
             benchPreprocessing();
@@ -281,23 +296,35 @@ final class BenchCommand implements Callable<Integer> {
             elapsed = System.nanoTime() - start;
         } while (elapsed < minSeconds * 1e9);
         return new double[] {(mx.getCurrentThreadCpuTime() - cpu0) / 1e6 / items, elapsed / 1e6 / items,
-            items / (elapsed / 1e9)};
+            items / (elapsed / 1e9), items};
     }
 
     private static double median(double[] v) {
         return Figure.of(v).median();
     }
 
-    /** One warm-up run, then {@code runs} timed runs of at least {@code minSeconds} each; items per second. */
+    /** The process CPU and steal of the last {@link #measure}, for the raw figures. */
+    private RawCost lastCost;
+
+    /**
+     * One warm-up run, then {@code runs} timed runs of at least {@code minSeconds} each; items per
+     * second. Also keeps, in {@link #lastCost}, the process CPU per item and the steal over the timed runs.
+     */
     Figure measure(Work work) throws Exception {
         long warmEnd = System.nanoTime() + (long) (minSeconds * 0.5e9);
         do {
             work.run();
         } while (System.nanoTime() < warmEnd);
         double[] rates = new double[runs];
+        double items = 0;
+        MachineSample start = MachineSample.now();
         for (int r = 0; r < runs; r++) {
-            rates[r] = timeOnce(work)[2];
+            double[] run = timeOnce(work);
+            rates[r] = run[2];
+            items += run[3];
         }
+        MachineSample end = MachineSample.now();
+        lastCost = new RawCost(end.cpuMillisSince(start) / items, end.stealPercentSince(start));
         return Figure.of(rates);
     }
 

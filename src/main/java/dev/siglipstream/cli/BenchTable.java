@@ -22,9 +22,12 @@ final class BenchTable {
      * @param rawAfter raw images/s at the job's batch size, measured again right after the end-to-end run
      *     (NaN when not measured): the ratio is taken against the higher of it and the best raw figure,
      *     so a machine that got busier during the raw phase cannot flatter the ratio
+     * @param rawCosts per batch size, what its raw figure cost in CPU and the steal meanwhile
+     * @param rawAfterCost the same for {@code rawAfter}, null when not measured
      */
-    void print(String header, SortedMap<Integer, Double> raw, double decodeRate, double preprocessRate, String preprocessWhat,
-            EndToEndBench.Settings settings, EndToEndBench.Result e2e, double rawAfter, long peakRss) {
+    void print(String header, SortedMap<Integer, Double> raw, Map<Integer, BenchCommand.RawCost> rawCosts, double decodeRate,
+            double preprocessRate, String preprocessWhat, EndToEndBench.Settings settings, EndToEndBench.Result e2e,
+            double rawAfter, BenchCommand.RawCost rawAfterCost, long peakRss) {
         out.println();
         out.println("== " + header);
         for (Map.Entry<Integer, Double> e : raw.entrySet()) {
@@ -57,6 +60,16 @@ final class BenchTable {
             int cores = Runtime.getRuntime().availableProcessors();
             row("end-to-end CPU ms/event", f(e2e.cpuMillisPerEvent()) + " (whole process: job, broker and reader; "
                     + cores + " cores / this = " + f(cores * 1000 / e2e.cpuMillisPerEvent()) + " events/s if every core worked for it)");
+            BenchCommand.RawCost rawCost = rawCosts.get(settings.maxBatchSize());
+            if (rawCost != null) {
+                row("end-to-end CPU / raw CPU per image", f(e2e.cpuMillisPerEvent() / rawCost.cpuMsPerImage()) + " ("
+                        + f(e2e.cpuMillisPerEvent()) + " against " + f(rawCost.cpuMsPerImage()) + " ms at raw batch "
+                        + settings.maxBatchSize() + ": the CPU the whole path spends per image over the model's own; "
+                        + "stolen time counts in neither)");
+            }
+            row("machine steal %", "raw batch " + settings.maxBatchSize() + " " + pct(rawCost == null ? Double.NaN : rawCost.stealPercent())
+                    + ", end to end " + pct(e2e.stealPercent()) + ", raw again " + pct(rawAfterCost == null ? Double.NaN : rawAfterCost.stealPercent())
+                    + " (CPU time the hypervisor gave to other guests: every rate here falls with it)");
             row("latency load", f(e2e.offeredRate()) + " events/s offered (" + f(settings.loadFraction())
                     + " x end-to-end), " + e2e.latencyAccounted() + "/" + e2e.latencyEvents() + " out");
             row("latency batches", f(e2e.latencyBatchSize()) + " images/batch, " + f(e2e.latencyBatchMillis()) + " ms/batch inference");
@@ -98,6 +111,10 @@ final class BenchTable {
             if (best == null || e.getValue() > best.getValue()) best = e;
         }
         return best;
+    }
+
+    private static String pct(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.1f", v);
     }
 
     private void row(String name, String value) {

@@ -53,6 +53,9 @@ class EndToEndBenchITCase {
         // A record is visible only after the job scored it (the scored clock has millisecond steps).
         assertThat(committed[0]).isGreaterThanOrEqualTo(scored[0] - 1);
         assertThat(out).containsPattern("latency bound ms\\s+\\S+ = max delay 10 \\+ 2 x \\S+ ms batch");
+        // The CPU the whole path spends per image against the model's own, and the machine's steal.
+        assertThat(number(out, "end-to-end CPU / raw CPU per image\\s+(\\S+)")).isPositive();
+        assertThat(out).containsPattern("machine steal %\\s+raw batch 8 (\\S+), end to end (\\S+), raw again (\\S+) ");
         double[] wake = percentiles(out, "wake-up delay ms p50/p99/max");
         assertThat(wake[0]).isGreaterThanOrEqualTo(0).isLessThanOrEqualTo(wake[1]);
         assertThat(wake[1]).isLessThanOrEqualTo(wake[2]);
