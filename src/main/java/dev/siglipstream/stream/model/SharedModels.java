@@ -77,9 +77,10 @@ public final class SharedModels {
 
     /**
      * One batched image: its embedding, its probabilities against the texts it was submitted with,
-     * and the batch it ran in ({@code batchNanos} is the vision tower's time for the whole batch).
+     * and the batch it ran in ({@code batchNanos} is the time of the whole batch: assembling it and the
+     * vision tower; {@code batchEndNanos} the {@link System#nanoTime()} at which it ended).
      */
-    public record ImageResult(float[] embedding, float[] probabilities, int batchSize, long batchNanos) {}
+    public record ImageResult(float[] embedding, float[] probabilities, int batchSize, long batchNanos, long batchEndNanos) {}
 
     /** One image waiting for a batch: its pixels and the text embeddings to score it against. */
     private record ImageRequest(float[] pixels, float[][] texts) {}
@@ -218,11 +219,12 @@ public final class SharedModels {
             }
             buf.rewind();
             float[][] out = model.imageEmbeddings(buf, padded);
-            long nanos = System.nanoTime() - start;
+            long end = System.nanoTime();
+            long nanos = end - start;
             float[][] probs = probabilities(items, out);
             List<ImageResult> results = new ArrayList<>(items.size());
             for (int i = 0; i < items.size(); i++) {
-                results.add(new ImageResult(out[i], probs[i], items.size(), nanos));
+                results.add(new ImageResult(out[i], probs[i], items.size(), nanos, end));
             }
             return results;
         }

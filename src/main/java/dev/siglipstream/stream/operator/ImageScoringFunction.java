@@ -130,14 +130,15 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
                     throw new StageException(DeadLetterReason.INFERENCE_FAILED, "text-embeddings",
                             "encoding label set '" + set.id() + "' failed: " + rootMessage(t), t);
                 });
-        long[] preprocessNanos = new long[1];
+        Stamps stamps = new Stamps(start);
         CompletableFuture<SharedModels.ImageResult> image;
         try {
             image = CompletableFuture.supplyAsync(() -> {
+                stamps.picked = System.nanoTime();
                 byte[] bytes = load(event);
-                long t0 = System.nanoTime();
+                stamps.preprocessStart = System.nanoTime();
                 float[] pixels = preprocess(model, bytes);
-                preprocessNanos[0] = System.nanoTime() - t0;
+                stamps.preprocessEnd = System.nanoTime();
                 return pixels;
             }, handle.preprocessPool()).thenCompose(pixels -> texts.whenComplete((txt, err) -> {
                 if (err != null) handle.recycle(pixels);
@@ -149,7 +150,7 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
             image = CompletableFuture.failedFuture(rejected);
         }
         // Ranked and encoded on the pool, so the batcher's thread goes straight back to the next batch.
-        image.thenApplyAsync(img -> score(event, model, img, start, preprocessNanos[0]), scoringExecutor)
+        image.thenApplyAsync(img -> score(event, model, img, stamps), scoringExecutor)
                 .whenComplete((out, err) -> {
                     Output result;
                     if (err == null) {
@@ -247,8 +248,8 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         }
     }
 
-    private Output score(ResolvedEvent event, EmbeddingModel model, SharedModels.ImageResult img, long start,
-            long preprocessNanos) {
+    private Output score(ResolvedEvent event, EmbeddingModel model, SharedModels.ImageResult img, Stamps stamps) {
+        long scoreStart = System.nanoTime();
         float[] probs = img.probabilities();
         LabelSet set = event.labelSet();
         List<LabelScore> ranked = new ArrayList<>();
@@ -262,11 +263,17 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
                 matched.add(s.getLabel());
             }
         }
+        long preprocessNanos = stamps.preprocessEnd - stamps.preprocessStart;
         Map<String, Long> timings = new HashMap<>();
+        // Microseconds of each stage, in order; they add up to "total".
+        timings.put("queue", (stamps.picked - stamps.start) / 1000);
+        timings.put("fetch", (stamps.preprocessStart - stamps.picked) / 1000);
         timings.put("preprocess", preprocessNanos / 1000);
+        timings.put("batchWait", (img.batchEndNanos() - img.batchNanos() - stamps.preprocessEnd) / 1000);
         timings.put("inference", img.batchNanos() / 1000);
+        timings.put("scoreWait", (scoreStart - img.batchEndNanos()) / 1000);
         timings.put("batchSize", (long) img.batchSize());
-        timings.put("total", (System.nanoTime() - start) / 1000);
+        timings.put("total", (System.nanoTime() - stamps.start) / 1000);
         List<Float> embedding = null;
         if (settings.emitEmbedding()) {
             embedding = new ArrayList<>(img.embedding().length);
@@ -291,6 +298,21 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         metrics.batch(img.batchSize(), img.batchNanos());
         String topic = set.outputTopic() != null ? set.outputTopic() : settings.defaultOutputTopic();
         return codecs.scored(topic, out);
+    }
+
+    /**
+     * When one event reached each stage ({@link System#nanoTime()}): written by the preprocessing
+     * thread, read by the scoring one after the futures between them completed.
+     */
+    private static final class Stamps {
+        final long start;
+        long picked;
+        long preprocessStart;
+        long preprocessEnd;
+
+        Stamps(long start) {
+            this.start = start;
+        }
     }
 
     private Output failure(ResolvedEvent event, Throwable err) {

@@ -147,7 +147,18 @@ class SiglipStreamJobITCase {
             if (!isAnimal) {
                 assertThat(e.getMatched()).hasSize(3); // threshold 0.0 matches every label
             }
-            assertThat(e.getTimings()).containsKeys("preprocess", "inference", "batchSize", "total");
+            Map<String, Long> t = e.getTimings();
+            List<String> stages = List.of("queue", "fetch", "preprocess", "batchWait", "inference", "scoreWait");
+            assertThat(t).containsKeys("batchSize", "total").containsKeys(stages.toArray(String[]::new));
+            // The stages follow each other: none is negative, and together they are the total but for
+            // the ranking and the per-stage rounding down to microseconds.
+            long sum = 0;
+            for (String stage : stages) {
+                assertThat(t.get(stage)).as(stage).isNotNegative();
+                sum += t.get(stage);
+            }
+            assertThat(sum).isLessThanOrEqualTo(t.get("total")).isGreaterThan(t.get("total") / 2);
+            assertThat(t.get("batchSize")).isBetween(1L, 64L);
         }
     }
 
