@@ -213,11 +213,13 @@ public final class EndToEndBench {
      *     scheduling delay, which no batching setting removes)
      * @param stealPercent share of the machine's CPU time stolen by the hypervisor during the throughput
      *     window ({@code /proc/stat}); NaN where unknown
+     * @param stageLatency per stage of the scoring operator ({@link #STAGES}), its percentiles in the
+     *     latency phase
      */
     public record Result(int events, int scored, int deadLetters, int warmupAccounted, int duplicates, double seconds, double eventsPerSecond, double committedPerSecond,
             double meanBatchSize, double batchMillis, double cpuMillisPerEvent, double offeredRate, int latencyEvents, int latencyAccounted,
             double latencyBatchMillis, double latencyBatchSize, Latency scoredLatency, Latency visibleLatency, Latency scoringLatency,
-            Latency wakeUpDelay, double stealPercent) {
+            Latency wakeUpDelay, double stealPercent, Map<String, Latency> stageLatency) {
 
         /** Every event of both phases came out exactly once. */
         public boolean allAccounted() {
@@ -315,7 +317,8 @@ public final class EndToEndBench {
                             throughput.seconds(), tp, committedRate, throughput.meanBatchSize(), throughput.meanBatchMillis(), committed.cpuMillisPerEvent(), offered, n,
                             latency.scored + latency.dead, latency.meanBatchMillis(), latency.meanBatchSize(),
                             Latency.of(scoredMs), Latency.of(visibleMs),
-                            Latency.of(latency.inScoringMillis()), wakeUpDelay, committed.stealPercent());
+                            Latency.of(latency.inScoringMillis()), wakeUpDelay, committed.stealPercent(),
+                            latency.stageLatencies());
                 } finally {
                     job.cancel().get();
                 }
@@ -369,8 +372,9 @@ public final class EndToEndBench {
         private long[] scoredAt = new long[1024];
         private long[] visibleAt = new long[1024];
         /** Per scored event, milliseconds inside the scoring operator (its {@code total} timing). */
-        private double[] inScoring = new double[1024];
-        private int inScoringCount;
+        private final Samples inScoring = new Samples();
+        /** Per scored event and stage of {@link #STAGES}, milliseconds in that stage. */
+        private final Map<String, Samples> stages = new java.util.LinkedHashMap<>();
         int scored;
         int dead;
         long firstVisible;
@@ -397,13 +401,27 @@ public final class EndToEndBench {
             scoredAt[index] = epochMillis;
         }
 
-        void inScoring(double millis) {
-            if (inScoringCount == inScoring.length) inScoring = Arrays.copyOf(inScoring, inScoringCount * 2);
-            inScoring[inScoringCount++] = millis;
+        void timings(Map<String, Long> micros) {
+            Long total = micros.get("total");
+            if (total != null) inScoring.add(total / 1000.0);
+            for (String stage : STAGES) {
+                Long v = micros.get(stage);
+                if (v != null) stages.computeIfAbsent(stage, k -> new Samples()).add(v / 1000.0);
+            }
         }
 
         double[] inScoringMillis() {
-            return Arrays.copyOf(inScoring, inScoringCount);
+            return inScoring.toArray();
+        }
+
+        /** Percentiles of each stage that the events reported, in {@link #STAGES} order. */
+        Map<String, Latency> stageLatencies() {
+            Map<String, Latency> out = new java.util.LinkedHashMap<>();
+            for (String stage : STAGES) {
+                Samples v = stages.get(stage);
+                if (v != null) out.put(stage, Latency.of(v.toArray()));
+            }
+            return out;
         }
 
         /** {@code f(scoredAt, visibleAt, index)} of each event seen, in index order. */
@@ -494,6 +512,24 @@ public final class EndToEndBench {
         public void close() throws InterruptedException {
             stopped = true;
             thread.join();
+        }
+    }
+
+    /** The scoring operator's stages, in order, as its output events name them in {@code timings}. */
+    public static final List<String> STAGES = List.of("queue", "fetch", "preprocess", "batchWait", "inference", "scoreWait");
+
+    /** A growable array of doubles. */
+    private static final class Samples {
+        private double[] v = new double[1024];
+        private int n;
+
+        void add(double x) {
+            if (n == v.length) v = Arrays.copyOf(v, n * 2);
+            v[n++] = x;
+        }
+
+        double[] toArray() {
+            return Arrays.copyOf(v, n);
         }
     }
 
@@ -609,10 +645,7 @@ public final class EndToEndBench {
                         LabelScoreEvent e = scores.decode(r.value());
                         owner.scoredAt(index, e.getProcessedAt().toEpochMilli());
                         Long batch = e.getTimings().get("batchSize");
-                        Long total = e.getTimings().get("total");
-                        if (total != null) {
-                            owner.inScoring(total / 1000.0);
-                        }
+                        owner.timings(e.getTimings());
                         Long inference = e.getTimings().get("inference");
                         if (batch != null && inference != null && batch > 0) {
                             // Each image carries 1/b of its batch, so sums over images are sums over batches.

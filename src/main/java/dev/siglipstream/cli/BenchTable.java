@@ -85,6 +85,17 @@ final class BenchTable {
                     ? "; includes waiting for the checkpoint that commits it, interval " + settings.checkpointInterval().toMillis() + " ms)"
                     : ")"));
             double bound = settings.maxBatchDelay().toMillis() + 2 * e2e.latencyBatchMillis();
+            if (!e2e.stageLatency().isEmpty()) {
+                StringBuilder p50 = new StringBuilder();
+                StringBuilder p99 = new StringBuilder();
+                for (Map.Entry<String, EndToEndBench.Latency> st : e2e.stageLatency().entrySet()) {
+                    String sep = p50.length() == 0 ? "" : ", ";
+                    p50.append(sep).append(st.getKey()).append(' ').append(f(st.getValue().p50()));
+                    p99.append(sep).append(st.getKey()).append(' ').append(f(st.getValue().p99()));
+                }
+                row("in scoring by stage ms p50", p50.toString());
+                row("in scoring by stage ms p99", p99 + " (each stage's own p99: they need not add up)");
+            }
             EndToEndBench.Latency wake = e2e.wakeUpDelay();
             row("wake-up delay ms p50/p99/max", f(wake.p50()) + " / " + f(wake.p99()) + " / " + f(wake.max())
                     + " (a thread of this process sleeping 1 ms at a time during the latency phase: how long a ready "

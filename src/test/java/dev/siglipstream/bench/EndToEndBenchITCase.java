@@ -56,6 +56,10 @@ class EndToEndBenchITCase {
         // The CPU the whole path spends per image against the model's own, and the machine's steal.
         assertThat(number(out, "end-to-end CPU / raw CPU per image\\s+(\\S+)")).isPositive();
         assertThat(out).containsPattern("machine steal %\\s+raw batch 8 (\\S+), end to end (\\S+), raw again (\\S+) ");
+        // Where the time inside the scoring operator went, stage by stage, in the operator's order.
+        assertThat(out).containsPattern("in scoring by stage ms p50\\s+queue \\S+, fetch \\S+, preprocess \\S+, "
+                + "batchWait \\S+, inference \\S+, scoreWait \\S+\n");
+        assertThat(number(out, "in scoring by stage ms p99\\s+.*inference (\\S+),")).isPositive();
         double[] wake = percentiles(out, "wake-up delay ms p50/p99/max");
         assertThat(wake[0]).isGreaterThanOrEqualTo(0).isLessThanOrEqualTo(wake[1]);
         assertThat(wake[1]).isLessThanOrEqualTo(wake[2]);
