@@ -118,7 +118,7 @@ final class BenchCommand implements Callable<Integer> {
         if (endToEndOptions.endToEnd) {
             var best = BenchTable.best(rawRates);
             settings = endToEndOptions.settings(modelOptions.folder().toString(), modelOptions.variant, modelOptions.threads,
-                    modelOptions.spinWait, best == null ? Double.NaN : best.getValue(), best == null ? 32 : best.getKey());
+                    modelOptions.spinWait, best == null ? Double.NaN : best.getValue(), best == null ? 32 : BenchTable.jobBatchSize(rawRates));
             e2e = dev.siglipstream.bench.EndToEndBench.run(settings, System.err);
         }
         double rawAfter = Double.NaN;
