@@ -363,9 +363,8 @@ public final class EndToEndBench {
     /**
      * What one phase saw, per event index (the number in its id {@code <prefix>-<index>}): when it
      * was scored (wall ms) and when it became visible (nanoTime). Primitive arrays, not maps: the
-     * bench shares its JVM with the job, and maps of boxed entries kept for the whole run are what
-     * every young collection copied, up to 15 times, before it promoted them (about 40 MB of
-     * survivors and 15-40 ms pauses with the tiny model).
+     * bench shares its JVM with the job, and maps of boxed entries kept for the whole run were copied
+     * by young collections until promoted, in the job's heap.
      */
     private static final class Phase {
         private final java.util.BitSet seen = new java.util.BitSet();
@@ -510,8 +509,7 @@ public final class EndToEndBench {
 
         @Override
         public void close() throws InterruptedException {
-            stopped = true;
-            thread.join();
+            stop();
         }
     }
 
