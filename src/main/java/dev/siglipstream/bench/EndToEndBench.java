@@ -446,21 +446,27 @@ public final class EndToEndBench {
          * batch. NaN when all events were scored at once.
          */
         double scoredRate(Phase... others) {
-            double[] mine = each((scored, visible, i) -> scored);
+            double[] mine = scoredTimes();
             if (mine.length == 0) return Double.NaN;
             double first = Arrays.stream(mine).min().getAsDouble();
             double last = Arrays.stream(mine).max().getAsDouble();
             // The first batch's events are scored within a fraction of a batch time of each other.
             double firstBatchEnd = first + Math.max(1.0, Double.isNaN(meanBatchMillis()) ? 1.0 : meanBatchMillis() / 2);
+            List<double[]> all = new java.util.ArrayList<>();
+            all.add(mine);
+            for (Phase p : others) all.add(p.scoredTimes());
             int counted = 0;
-            List<Phase> all = new java.util.ArrayList<>(List.of(others));
-            all.add(this);
-            for (Phase p : all) {
-                for (double t : p.each((scored, visible, i) -> scored)) {
+            for (double[] times : all) {
+                for (double t : times) {
                     if (t > firstBatchEnd && t <= last) counted++;
                 }
             }
             return last > first && counted > 0 ? counted / ((last - first) / 1000.0) : Double.NaN;
+        }
+
+        /** When each event seen was scored, wall milliseconds. */
+        private double[] scoredTimes() {
+            return each((scored, visible, i) -> scored);
         }
 
         /** Images per inference batch: images ÷ batches (an image of a batch of b counts 1/b of a batch). */

@@ -136,21 +136,38 @@ final class BenchCommand implements Callable<Integer> {
     /** Raw images/s at {@code batch} once more, after the end-to-end run, in a fresh session. */
     private double rawAgain(int batch) throws Exception {
         try (SiglipModel model = SiglipModel.load(modelOptions.folder(), modelOptions.onnxOptions(), modelOptions.maxPixels())) {
-            FloatBuffer pixels = rawPixels(batch, model.imageProcessor().height(), model.imageProcessor().width());
-            Figure f = measure(() -> {
-                model.imageEmbeddings(pixels.duplicate(), batch);
-                return batch;
-            });
-            System.out.printf("vision batch=%d images/s=%s%s (after end to end)%n", batch, f, lastCost);
-            rawAfterCost = lastCost;
-            return f.median();
+            Raw raw = raw(model, batch);
+            System.out.printf("vision batch=%d images/s=%s%s (after end to end)%n", batch, raw.rate(), raw.cost());
+            rawAfterCost = raw.cost();
+            return raw.rate().median();
         }
     }
 
-    private static FloatBuffer rawPixels(int batch, int h, int w) {
-        FloatBuffer pixels = SiglipImageProcessor.allocate(batch, h, w);
+    /** A raw figure: images/s, and what the timed runs cost. */
+    private record Raw(Figure rate, RawCost cost) {}
+
+    /** The vision tower alone at {@code batch}, on preprocessed pixels already in a direct buffer. */
+    private Raw raw(SiglipModel model, int batch) throws Exception {
+        FloatBuffer pixels = SiglipImageProcessor.allocate(batch, model.imageProcessor().height(), model.imageProcessor().width());
         for (int i = 0; i < pixels.capacity(); i++) pixels.put(i, (float) Math.sin(i * 0.001));
-        return pixels;
+        long warmEnd = System.nanoTime() + (long) (minSeconds * 0.5e9);
+        Work work = () -> {
+            model.imageEmbeddings(pixels.duplicate(), batch);
+            return batch;
+        };
+        do {
+            work.run();
+        } while (System.nanoTime() < warmEnd);
+        double[] rates = new double[runs];
+        double items = 0;
+        MachineSample start = MachineSample.now();
+        for (int r = 0; r < runs; r++) {
+            double[] run = timeOnce(work);
+            rates[r] = run[2];
+            items += run[3];
+        }
+        MachineSample end = MachineSample.now();
+        return new Raw(Figure.of(rates), new RawCost(end.cpuMillisSince(start) / items, end.stealPercentSince(start)));
     }
 
     private void benchModel() throws Exception {
@@ -166,14 +183,10 @@ final class BenchCommand implements Callable<Integer> {
             if (!skipVision) {
                 for (int batch : batchSizes) {
                     if (batch < 1) throw new IllegalArgumentException("batch sizes must be >= 1, got " + batch);
-                    FloatBuffer pixels = rawPixels(batch, h, w);
-                    Figure f = measure(() -> {
-                        model.imageEmbeddings(pixels.duplicate(), batch);
-                        return batch;
-                    });
-                    System.out.printf("vision batch=%d images/s=%s%s%n", batch, f, lastCost);
-                    rawRates.put(batch, f.median());
-                    rawCosts.put(batch, lastCost);
+                    Raw raw = raw(model, batch);
+                    System.out.printf("vision batch=%d images/s=%s%s%n", batch, raw.rate(), raw.cost());
+                    rawRates.put(batch, raw.rate().median());
+                    rawCosts.put(batch, raw.cost());
                 }
             }
             benchPreprocessing();
@@ -303,30 +316,6 @@ final class BenchCommand implements Callable<Integer> {
         return Figure.of(v).median();
     }
 
-    /** The process CPU and steal of the last {@link #measure}, for the raw figures. */
-    private RawCost lastCost;
-
-    /**
-     * One warm-up run, then {@code runs} timed runs of at least {@code minSeconds} each; items per
-     * second. Also keeps, in {@link #lastCost}, the process CPU per item and the steal over the timed runs.
-     */
-    Figure measure(Work work) throws Exception {
-        long warmEnd = System.nanoTime() + (long) (minSeconds * 0.5e9);
-        do {
-            work.run();
-        } while (System.nanoTime() < warmEnd);
-        double[] rates = new double[runs];
-        double items = 0;
-        MachineSample start = MachineSample.now();
-        for (int r = 0; r < runs; r++) {
-            double[] run = timeOnce(work);
-            rates[r] = run[2];
-            items += run[3];
-        }
-        MachineSample end = MachineSample.now();
-        lastCost = new RawCost(end.cpuMillisSince(start) / items, end.stealPercentSince(start));
-        return Figure.of(rates);
-    }
 
     static byte[] benchJpeg() throws IOException {
         try (InputStream in = BenchCommand.class.getResourceAsStream("/bench/coco-640x480.jpg")) {
