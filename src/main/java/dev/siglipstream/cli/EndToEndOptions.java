@@ -27,7 +27,7 @@ final class EndToEndOptions {
     int warmupEvents;
 
     @Option(names = "--e2e-batch-size", defaultValue = "0", paramLabel = "N",
-            description = "The job's max batch size; 0 = the largest batch size whose raw images/s is within 10 % of the best "
+            description = "The job's max batch size; 0 = the largest batch size whose raw images/s is within 10%% of the best "
                     + "(on a shared machine sizes that close cannot be told apart, and a pipeline pays per batch).")
     int batchSize;
 

@@ -32,11 +32,16 @@ import picocli.CommandLine.Option;
  * ./siglip label-set --bootstrap 127.0.0.1:9092 --topic label-sets --file examples/label-sets.yaml
  * }</pre>
  */
-@Command(name = "label-set", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "label-set", sortOptions = false,
         description = {"Publishes LabelSetUpdates (key = label-set id) to the job's control topic and prints each as "
                 + "`id version` (or `id version deleted`).",
                 "A running job applies an update to events after it when its version is above the set's current one."})
 final class LabelSetCommand implements Callable<Integer> {
+    // Not mixinStandardHelpOptions: its -V/--version would clash with the label-set's own --version and,
+    // with the required group, made picocli reject --help as missing options.
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
     @Option(names = "--bootstrap", required = true, paramLabel = "SERVERS", description = "Kafka bootstrap servers.")
     String bootstrap;
 
