@@ -77,7 +77,7 @@ public final class EndToEndBench {
 
     /** What to run; build with {@link #builder(String)}. */
     public record Settings(String model, String variant, int events, int warmupEvents, boolean smallImages, int maxBatchSize,
-            Duration maxBatchDelay, boolean dispatchWhenIdle, int parallelism, int intraOpThreads, boolean spinWait, int preprocessThreads, int asyncCapacity,
+            Duration maxBatchDelay, boolean dispatchWhenIdle, int parallelism, int intraOpThreads, boolean spinWait, Integer inferenceNice, int preprocessThreads, int asyncCapacity,
             Duration checkpointInterval, Duration bufferTimeout, boolean exactlyOnce, double loadFraction,
             Duration latencyDuration, int minLatencyEvents, int maxLatencyEvents, Duration timeout) {
 
@@ -99,6 +99,7 @@ public final class EndToEndBench {
         private int parallelism = 1;
         private int intraOpThreads;
         private boolean spinWait;
+        private Integer inferenceNice;
         private int preprocessThreads = 1;
         private int asyncCapacity = 0;
         private Duration checkpointInterval = Duration.ofMillis(200);
@@ -130,6 +131,8 @@ public final class EndToEndBench {
         public Builder intraOpThreads(int n) { this.intraOpThreads = n; return this; }
         /** Whether ONNX Runtime's idle intra-op threads spin (the job's default: no). */
         public Builder spinWait(boolean spin) { this.spinWait = spin; return this; }
+        /** Nice value of the job's inference thread ({@code siglip.model.inference-nice}); null leaves it alone. */
+        public Builder inferenceNice(Integer nice) { this.inferenceNice = nice; return this; }
         public Builder preprocessThreads(int n) { this.preprocessThreads = n; return this; }
         /** In-flight images per subtask; 0 = four batches' worth. */
         public Builder asyncCapacity(int n) { this.asyncCapacity = n; return this; }
@@ -165,7 +168,7 @@ public final class EndToEndBench {
             int capacity = asyncCapacity > 0 ? asyncCapacity : Math.max(16, 4 * maxBatchSize);
             int warmup = warmupEvents >= 0 ? warmupEvents : events / 4;
             return new Settings(model, variant, events, warmup, smallImages, maxBatchSize, maxBatchDelay, dispatchWhenIdle,
-                    parallelism, intraOpThreads, spinWait, preprocessThreads, capacity, checkpointInterval, bufferTimeout, exactlyOnce, loadFraction,
+                    parallelism, intraOpThreads, spinWait, inferenceNice, preprocessThreads, capacity, checkpointInterval, bufferTimeout, exactlyOnce, loadFraction,
                     latencyDuration, minLatencyEvents, maxLatencyEvents, timeout);
         }
     }
@@ -344,6 +347,9 @@ public final class EndToEndBench {
         c.set(JobOptions.VARIANT, s.variant());
         c.set(JobOptions.INTRA_OP_THREADS, s.intraOpThreads());
         c.set(JobOptions.INTRA_OP_SPIN_WAIT, s.spinWait());
+        if (s.inferenceNice() != null) {
+            c.set(JobOptions.INFERENCE_NICE, s.inferenceNice());
+        }
         c.set(JobOptions.PARALLELISM, s.parallelism());
         c.set(JobOptions.CHECKPOINT_INTERVAL, s.checkpointInterval());
         c.set(JobOptions.MAX_BATCH_SIZE, s.maxBatchSize());

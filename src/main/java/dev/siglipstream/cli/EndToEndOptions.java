@@ -64,6 +64,12 @@ final class EndToEndOptions {
                     + "section waits for its slowest thread, and a preempted one stalls the rest.")
     int intraOpThreads;
 
+    @Option(names = "--e2e-inference-nice", paramLabel = "N",
+            description = "Linux nice value of the job's inference thread and ONNX Runtime's threads "
+                    + "(siglip.model.inference-nice), e.g. -10 to give the model a core ahead of preprocessing, Kafka and "
+                    + "Flink; below 0 needs root or CAP_SYS_NICE. Default: left alone.")
+    Integer inferenceNice;
+
     @Option(names = "--async-capacity", defaultValue = "0",
             description = "In-flight images per subtask; 0 = four batches. Default: ${DEFAULT-VALUE}.")
     int asyncCapacity;
@@ -109,6 +115,7 @@ final class EndToEndOptions {
                 .parallelism(parallelism)
                 .intraOpThreads(intraOpThreads >= 0 ? intraOpThreads : rawIntraOpThreads)
                 .spinWait(spinWait)
+                .inferenceNice(inferenceNice)
                 .preprocessThreads(preprocessThreads)
                 .asyncCapacity(asyncCapacity)
                 .exactlyOnce(!atLeastOnce)

@@ -19,7 +19,8 @@ class EndToEndBenchITCase {
     @Test
     void quickBenchPrintsOneConsistentTable() {
         CliRun run = CliRun.of("bench", "--model", MODEL, "--quick", "--small-images", "--threads", "2",
-                "--batch-sizes", "1,8", "--events", "300", "--e2e-batch-size", "8", "--e2e-intra-op-threads", "1");
+                "--batch-sizes", "1,8", "--events", "300", "--e2e-batch-size", "8", "--e2e-intra-op-threads", "1",
+                "--e2e-inference-nice", "1");
         assertThat(run.exitCode()).as(run.err()).isZero();
         String out = run.out();
 
@@ -35,8 +36,9 @@ class EndToEndBenchITCase {
         // Every timed event came out exactly once, scored (the images are all valid).
         assertThat(out).containsPattern("end-to-end events\\s+300 timed \\(after 75 warm-up\\) in, 300 scored \\+ 0 dead letters, 0 duplicates");
         assertThat(out).contains("exactly-once, parallelism 1, max batch 8");
-        // The raw figures ran with --threads 2; the job's session got its own setting.
-        assertThat(out).contains("(fp32, intra-op threads 2 ").containsPattern("2 preprocess thread\\(s\\), intra-op 1\\)");
+        // The raw figures ran with --threads 2; the job's session got its own settings.
+        assertThat(out).contains("(fp32, intra-op threads 2 ")
+                .containsPattern("2 preprocess thread\\(s\\), intra-op 1, inference nice 1\\)");
 
         Matcher load = Pattern.compile("latency load\\s+(\\S+) events/s offered \\(0\\.50 x end-to-end\\), (\\d+)/(\\d+) out").matcher(out);
         assertThat(load.find()).as(out).isTrue();

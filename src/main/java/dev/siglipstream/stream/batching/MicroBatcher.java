@@ -290,6 +290,7 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
         private Scheduler scheduler;
         private Executor executor;
         private String threadName = "siglip-batcher";
+        private Runnable threadStart = () -> {};
 
         private Builder() {}
 
@@ -309,6 +310,8 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
         /** Runs the batches; the default is an owned single daemon thread (one batch at a time). */
         public Builder<I, O> executor(Executor executor) { this.executor = executor; return this; }
         public Builder<I, O> threadName(String name) { this.threadName = name; return this; }
+        /** Runs first on the owned batch thread, before any batch (e.g. to set its scheduling priority). */
+        public Builder<I, O> onBatchThreadStart(Runnable start) { this.threadStart = start; return this; }
 
         public MicroBatcher<I, O> build() {
             if (function == null) {
@@ -328,7 +331,7 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             ScheduledExecutorService ownedSched = null;
             if (s == null) {
                 ScheduledExecutorService ses =
-                        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(daemon(threadName + "-timer"));
+                        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(daemon(threadName + "-timer", () -> {}));
                 ownedSched = ses;
                 s = (task, delay) -> {
                     ScheduledFuture<?> f = ses.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
@@ -337,7 +340,8 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             }
             Executor e = executor;
             if (e == null) {
-                ownedExec = java.util.concurrent.Executors.newSingleThreadExecutor(daemon(threadName));
+                Runnable start = threadStart;
+                ownedExec = java.util.concurrent.Executors.newSingleThreadExecutor(daemon(threadName, start));
                 e = ownedExec;
             }
             java.util.concurrent.ExecutorService fe = ownedExec;
@@ -361,9 +365,12 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             });
         }
 
-        private static java.util.concurrent.ThreadFactory daemon(String name) {
+        private static java.util.concurrent.ThreadFactory daemon(String name, Runnable start) {
             return r -> {
-                Thread t = new Thread(r, name);
+                Thread t = new Thread(() -> {
+                    start.run();
+                    r.run();
+                }, name);
                 t.setDaemon(true);
                 return t;
             };

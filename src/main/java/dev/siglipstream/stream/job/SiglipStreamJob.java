@@ -152,7 +152,7 @@ public final class SiglipStreamJob {
 
         ModelSpec spec = new ModelSpec(plan.model(), conf.get(JobOptions.PROVIDER), conf.get(JobOptions.DEVICE_ID),
                 conf.get(JobOptions.VARIANT), conf.get(JobOptions.INTRA_OP_THREADS), conf.get(JobOptions.INTRA_OP_SPIN_WAIT),
-                conf.get(JobOptions.ALLOW_CPU_FALLBACK), conf.get(JobOptions.MAX_BATCH_SIZE),
+                conf.get(JobOptions.INFERENCE_NICE), conf.get(JobOptions.ALLOW_CPU_FALLBACK), conf.get(JobOptions.MAX_BATCH_SIZE),
                 conf.get(JobOptions.MAX_BATCH_DELAY).toMillis(), conf.get(JobOptions.BATCH_DISPATCH_WHEN_IDLE),
                 conf.get(JobOptions.BATCH_BUCKETING),
                 conf.get(JobOptions.PREPROCESS_THREADS));

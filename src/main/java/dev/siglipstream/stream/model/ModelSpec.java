@@ -13,6 +13,7 @@ import java.io.Serializable;
  * @param variant fp32, fp16 or quantized
  * @param intraOpThreads ONNX Runtime intra-op threads; 0 lets it choose
  * @param spinWait whether ONNX Runtime's idle intra-op threads spin (see {@code OnnxOptions.spinWait})
+ * @param inferenceNice Linux nice value of the inference thread and ONNX Runtime's threads; null leaves them alone
  * @param allowCpuFallback run on CPU when the GPU provider cannot load
  * @param maxBatchSize batch flush size
  * @param maxBatchDelayMs batch flush delay in milliseconds
@@ -27,6 +28,7 @@ public record ModelSpec(
         String variant,
         int intraOpThreads,
         boolean spinWait,
+        Integer inferenceNice,
         boolean allowCpuFallback,
         int maxBatchSize,
         long maxBatchDelayMs,
@@ -36,7 +38,7 @@ public record ModelSpec(
 
     /** The same spec on another device (the subtask's GPU). */
     public ModelSpec onDevice(String provider, int deviceId) {
-        return new ModelSpec(model, provider, deviceId, variant, intraOpThreads, spinWait, allowCpuFallback,
+        return new ModelSpec(model, provider, deviceId, variant, intraOpThreads, spinWait, inferenceNice, allowCpuFallback,
                 maxBatchSize, maxBatchDelayMs, dispatchWhenIdle, bucketing, preprocessThreads);
     }
 }

@@ -11,6 +11,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -183,7 +184,9 @@ public final class SharedModels {
                 return;
             }
             long start = System.nanoTime();
-            EmbeddingModel m = loader.load(spec);
+            Integer nice = spec.inferenceNice();
+            // Opened at the inference thread's nice value, so that ONNX Runtime's intra-op threads inherit it.
+            EmbeddingModel m = nice == null ? loader.load(spec) : ThreadNice.callAt(nice, "siglip-model-load", () -> loader.load(spec));
             loadTimeMs = (System.nanoTime() - start) / 1_000_000;
             LOG.info("Loaded model {} on {} (device {}) in {} ms", m.modelId(), m.provider(), spec.deviceId(), loadTimeMs);
             AtomicInteger n = new AtomicInteger();
@@ -200,9 +203,25 @@ public final class SharedModels {
                     .dispatchWhenIdle(spec.dispatchWhenIdle())
                     .bucketing(spec.bucketing())
                     .threadName("siglip-inference")
+                    .onBatchThreadStart(() -> applyNice(nice))
                     .batchFunction(this::runBatch)
                     .build();
             model = m;
+        }
+
+        private static void applyNice(Integer nice) {
+            if (nice == null) {
+                return;
+            }
+            OptionalInt now = ThreadNice.set(nice);
+            if (now.isEmpty()) {
+                LOG.warn("siglip.model.inference-nice {} ignored: threads have no nice value of their own here", nice);
+            } else if (now.getAsInt() != nice) {
+                LOG.warn("siglip.model.inference-nice {} not permitted (a value below the current one needs CAP_SYS_NICE): "
+                        + "the inference thread stays at nice {}", nice, now.getAsInt());
+            } else {
+                LOG.info("Inference thread at nice {}", nice);
+            }
         }
 
         private List<ImageResult> runBatch(List<ImageRequest> items, int padded) {

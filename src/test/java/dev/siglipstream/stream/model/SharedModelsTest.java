@@ -10,12 +10,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
 
 class SharedModelsTest {
     static final AtomicInteger LOADS = new AtomicInteger();
     static final AtomicInteger CLOSES = new AtomicInteger();
     static final List<Integer> TEXT_CALLS = new ArrayList<>();
     static final List<Integer> IMAGE_BATCHES = new ArrayList<>();
+    /** Nice values of the threads that loaded a model and ran image batches, when Linux gives them. */
+    static final List<Integer> LOAD_NICE = new ArrayList<>();
+    static final List<Integer> BATCH_NICE = new ArrayList<>();
 
     /** Counts loads, closes and tower calls around the fake. */
     static final class CountingLoader implements ModelLoader {
@@ -24,6 +29,9 @@ class SharedModelsTest {
         @Override
         public EmbeddingModel load(ModelSpec spec) {
             LOADS.incrementAndGet();
+            synchronized (LOAD_NICE) {
+                ThreadNice.current().ifPresent(LOAD_NICE::add);
+            }
             FakeModel fake = new FakeModel();
             return new EmbeddingModel() {
                 public String modelId() { return "counting"; }
@@ -34,6 +42,7 @@ class SharedModelsTest {
                 public float[][] imageEmbeddings(FloatBuffer px, int n) {
                     synchronized (IMAGE_BATCHES) {
                         IMAGE_BATCHES.add(n);
+                        ThreadNice.current().ifPresent(BATCH_NICE::add);
                     }
                     return fake.imageEmbeddings(px, n);
                 }
@@ -52,7 +61,11 @@ class SharedModelsTest {
     }
 
     private static ModelSpec spec(int maxBatch, boolean bucketing) {
-        return new ModelSpec("m", "cpu", -1, "fp32", 1, false, false, maxBatch, 50, false, bucketing, 1);
+        return spec(maxBatch, bucketing, null);
+    }
+
+    private static ModelSpec spec(int maxBatch, boolean bucketing, Integer nice) {
+        return new ModelSpec("m", "cpu", -1, "fp32", 1, false, nice, false, maxBatch, 50, false, bucketing, 1);
     }
 
     @Test
@@ -167,5 +180,29 @@ class SharedModelsTest {
             h.recycle(refused);
             assertThat(h.pixelBuffer()).isSameAs(refused);
         }
+    }
+
+    @Test
+    @EnabledOnOs(value = OS.LINUX, disabledReason = "nice values are per thread on Linux only")
+    void inferenceNiceAppliesToTheLoadAndTheBatchThreadOnly() throws Exception {
+        int base = ThreadNice.current().orElseThrow();
+        int nice = Math.min(19, base + 4); // raising needs no privilege
+        synchronized (LOAD_NICE) {
+            LOAD_NICE.clear();
+        }
+        synchronized (IMAGE_BATCHES) {
+            BATCH_NICE.clear();
+        }
+        try (SharedModels.Handle h = SharedModels.acquire(spec(4, false, nice), new CountingLoader())) {
+            float[][] texts = new FakeModel().textEmbeddings(List.of("a cat"));
+            h.embed(new float[3 * 4 * 4], texts).get(30, TimeUnit.SECONDS);
+        }
+        synchronized (LOAD_NICE) {
+            assertThat(LOAD_NICE).containsExactly(nice);
+        }
+        synchronized (IMAGE_BATCHES) {
+            assertThat(BATCH_NICE).containsExactly(nice);
+        }
+        assertThat(ThreadNice.current()).as("the acquiring thread keeps its own").hasValue(base);
     }
 }
