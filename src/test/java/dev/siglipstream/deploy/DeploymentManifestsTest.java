@@ -197,6 +197,11 @@ class DeploymentManifestsTest {
         assertThat(conf.get(JobOptions.PROVIDER)).isEqualTo("cpu");
         assertThat(conf.get(JobOptions.LABEL_SETS_FILE)).isEqualTo(LABEL_SETS_FILE);
         assertThat(conf.get(JobOptions.CHECKPOINT_INTERVAL)).isPositive();
+        // A negative nice value needs the task manager's nice ulimit: 20 - limit is the lowest allowed.
+        Integer nice = conf.get(JobOptions.INFERENCE_NICE);
+        assertThat(nice).isNotNull();
+        Object limit = at(compose, "services", "taskmanager", "ulimits", "nice");
+        assertThat(20 - ((Number) limit).intValue()).isLessThanOrEqualTo(nice);
     }
 
     @Test
