@@ -54,7 +54,17 @@ class EndToEndBenchITCase {
         assertThat(committed[1]).isLessThanOrEqualTo(committed[2]);
         // A record is visible only after the job scored it (the scored clock has millisecond steps).
         assertThat(committed[0]).isGreaterThanOrEqualTo(scored[0] - 1);
-        assertThat(out).containsPattern("latency bound ms\\s+\\S+ = max delay 10 \\+ 2 x \\S+ ms batch");
+        assertThat(out).containsPattern("latency bound ms\\s+\\S+ = max delay 10 \\+ 2 x \\S+ ms batch; p99 in scoring "
+                + "(within|ABOVE) .*, p99 to scored (within|ABOVE) .*, p99 to committed (within|above)");
+        double bound = number(out, "latency bound ms\\s+(\\S+) =");
+        double[] inScoring = percentiles(out, "latency in scoring ms p50/p95/p99");
+        // (Printed figures are rounded: a p99 within rounding of the bound may read either way.)
+        if (Math.abs(inScoring[2] - bound) > 0.1) {
+            assertThat(out).contains("p99 in scoring " + (inScoring[2] < bound ? "within" : "ABOVE") + " (");
+        }
+        if (Math.abs(scored[2] - bound) > 0.1) {
+            assertThat(out).contains("p99 to scored " + (scored[2] < bound ? "within" : "ABOVE") + " (");
+        }
         // The CPU the whole path spends per image against the model's own, and the machine's steal.
         // (n/a when every event of the short timed phase became visible in one poll: then the CPU per
         // event has no window either.)
