@@ -23,7 +23,8 @@ import org.apache.flink.configuration.Configuration;
  * keys, which pass through to the execution environment).
  */
 public final class JobConfigFile {
-    private static final Set<String> KNOWN = knownKeys();
+    private static final Map<String, Known> OPTIONS = options();
+    private static final Set<String> KNOWN = new TreeSet<>(OPTIONS.keySet());
     private static final String PROPERTIES_PREFIX = JobOptions.KAFKA_PROPERTIES.key() + ".";
 
     private JobConfigFile() {}
@@ -49,12 +50,61 @@ public final class JobConfigFile {
         return conf;
     }
 
-    /** Sets one {@code key=value}, checking that a {@code siglip.*} key is a known option. */
+    /**
+     * Sets one {@code key=value}, checking that a {@code siglip.*} key is a known option and that the
+     * value parses as that option's type (so a typo fails at the command line, not in a task manager).
+     */
     public static void set(Configuration conf, String key, String value, String source) {
         if (key.startsWith("siglip.") && !KNOWN.contains(key) && !key.startsWith(PROPERTIES_PREFIX)) {
             throw new IllegalArgumentException(source + ": unknown setting '" + key + "'; known settings: " + KNOWN);
         }
+        Known known = OPTIONS.get(key);
+        if (known != null) {
+            // Enum settings take the flags' spelling too: exactly-once for EXACTLY_ONCE.
+            String given = value;
+            if (known.type() instanceof Class<?> c && c.isEnum()) {
+                value = value.trim().replace('-', '_').toUpperCase(java.util.Locale.ROOT);
+            }
+            Configuration probe = new Configuration();
+            probe.setString(key, value);
+            try {
+                probe.get(known.option());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(source + ": setting '" + key + "': cannot read '" + given + "' as "
+                        + known.typeName(), e);
+            }
+        }
         conf.setString(key, value);
+    }
+
+    /** A {@link JobOptions} option and its value type, read from the field's declaration. */
+    private record Known(ConfigOption<?> option, java.lang.reflect.Type type) {
+        String typeName() {
+            if (type instanceof java.lang.reflect.ParameterizedType list && list.getRawType() == List.class) {
+                return "a list of " + name(list.getActualTypeArguments()[0]);
+            }
+            return name(type);
+        }
+
+        private static String name(java.lang.reflect.Type t) {
+            if (t instanceof Class<?> c && c.isEnum()) {
+                List<String> allowed = new ArrayList<>();
+                for (Object constant : c.getEnumConstants()) {
+                    allowed.add(((Enum<?>) constant).name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+                }
+                return "one of " + allowed;
+            }
+            String simple = t instanceof Class<?> c ? c.getSimpleName() : t.getTypeName();
+            return switch (simple) {
+                case "Integer" -> "an integer";
+                case "Long" -> "a long integer";
+                case "Float", "Double" -> "a number";
+                case "Boolean" -> "true or false";
+                case "Duration" -> "a duration (e.g. 10ms, 5s)";
+                case "MemorySize" -> "a memory size (e.g. 64mb)";
+                default -> "a " + simple;
+            };
+        }
     }
 
     private static void flatten(String prefix, JsonNode node, Map<String, String> out, Path file) {
@@ -79,17 +129,20 @@ public final class JobConfigFile {
         }
     }
 
-    private static Set<String> knownKeys() {
-        Set<String> keys = new TreeSet<>();
+    private static Map<String, Known> options() {
+        Map<String, Known> options = new LinkedHashMap<>();
         for (Field f : JobOptions.class.getFields()) {
             if (Modifier.isStatic(f.getModifiers()) && ConfigOption.class.isAssignableFrom(f.getType())) {
                 try {
-                    keys.add(((ConfigOption<?>) f.get(null)).key());
+                    ConfigOption<?> option = (ConfigOption<?>) f.get(null);
+                    java.lang.reflect.Type declared = f.getGenericType() instanceof java.lang.reflect.ParameterizedType p
+                            ? p.getActualTypeArguments()[0] : Object.class;
+                    options.put(option.key(), new Known(option, declared));
                 } catch (IllegalAccessException e) {
                     throw new IllegalStateException(e);
                 }
             }
         }
-        return keys;
+        return options;
     }
 }

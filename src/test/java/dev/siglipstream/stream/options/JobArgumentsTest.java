@@ -98,11 +98,27 @@ class JobArgumentsTest {
     }
 
     @Test
+    void inferenceNiceIsUnsetUnlessGivenAndMustBeANumber() {
+        assertThat(parse().get(JobOptions.INFERENCE_NICE)).isNull();
+        assertThat(parse("-D", "siglip.model.inference-nice=-10").get(JobOptions.INFERENCE_NICE)).isEqualTo(-10);
+        assertThatThrownBy(() -> parse("-D", "siglip.model.inference-nice=high"))
+                .hasMessageContaining("setting 'siglip.model.inference-nice': cannot read 'high' as an integer");
+        assertThatThrownBy(() -> parse("-D", "siglip.batch.max-delay=soon"))
+                .hasMessageContaining("setting 'siglip.batch.max-delay': cannot read 'soon' as a duration (e.g. 10ms, 5s)");
+        assertThatThrownBy(() -> parse("-D", "siglip.kafka.starting-offsets=yesterday"))
+                .hasMessageContaining("cannot read 'yesterday' as one of [earliest, latest, committed]");
+        // Files and -D take the flags' spelling of enum values.
+        assertThat(parse("-D", "siglip.kafka.delivery-guarantee=at-least-once").get(JobOptions.DELIVERY_GUARANTEE))
+                .isEqualTo(JobOptions.Guarantee.AT_LEAST_ONCE);
+    }
+
+    @Test
     void theExampleJobAndLabelSetFilesAreValid() {
         Configuration c = parse("--config", "examples/job.yaml");
         assertThat(c.get(JobOptions.INPUT_TOPICS)).containsExactly("images");
         assertThat(c.get(JobOptions.MAX_BATCH_DELAY)).isEqualTo(Duration.ofMillis(20));
         assertThat(c.get(JobOptions.STARTING_OFFSETS)).isEqualTo(JobOptions.StartingOffsets.EARLIEST);
+        assertThat(c.get(JobOptions.DELIVERY_GUARANTEE)).isEqualTo(JobOptions.Guarantee.EXACTLY_ONCE);
         assertThat(dev.siglipstream.stream.labels.LabelSetFile.read(Path.of(c.get(JobOptions.LABEL_SETS_FILE))))
                 .extracting(dev.siglipstream.stream.labels.LabelSet::id).containsExactly("moderation", "catalogue", "scenes");
     }
