@@ -113,8 +113,8 @@ public final class ImageDecoder {
         Scratch s = scratch.get();
         ImageReader reader = s.jpegReader();
         boolean ok = false;
-        try (ImageInputStream in = new ByteArrayImageInputStream(encoded)) {
-            reader.setInput(in, true, true);
+        try {
+            reader.setInput(s.input(encoded), true, true);
             int w = reader.getWidth(0);
             int h = reader.getHeight(0);
             checkSize(Format.JPEG, w, h);
@@ -129,8 +129,9 @@ public final class ImageDecoder {
             ok = true;
             return new RgbImage(w, h, px);
         } finally {
+            s.releaseInput(); // drop the reference to the encoded bytes
             if (ok) {
-                reader.setInput(null); // drop the reference to the encoded bytes
+                reader.setInput(null);
             } else {
                 s.discardJpegReader(); // a failed read may leave libjpeg's state half-reset
             }
@@ -500,6 +501,19 @@ public final class ImageDecoder {
         private ImageReader jpeg;
         final TruncationWatch watch = new TruncationWatch();
         private byte[] pixels = new byte[0];
+        /** Kept open for the thread: each new stream would allocate ImageIO's 8 KB read buffer. */
+        private final ByteArrayImageInputStream input = new ByteArrayImageInputStream(new byte[0]);
+
+        ImageInputStream input(byte[] encoded) {
+            input.rebind(encoded);
+            return input;
+        }
+
+        void releaseInput() {
+            input.rebind(EMPTY);
+        }
+
+        private static final byte[] EMPTY = new byte[0];
 
         ImageReader jpegReader() throws IOException, ImageDecodeException {
             if (jpeg == null) {
@@ -538,13 +552,51 @@ public final class ImageDecoder {
 
     /**
      * An ImageInputStream over a byte array: ImageIO's MemoryCacheImageInputStream would copy the
-     * bytes into its own cache blocks first.
+     * bytes into its own cache blocks first. {@link #rebind} points it at other bytes, so that one
+     * instance (and the 8 KB buffer every {@link ImageInputStreamImpl} allocates) serves a thread's
+     * images; it keeps its own marks so that a rebind forgets them too.
      */
     static final class ByteArrayImageInputStream extends ImageInputStreamImpl {
-        private final byte[] data;
+        private byte[] data;
+        private long[] marks = new long[8]; // (position, bit offset) pairs
+        private int markCount;
 
         ByteArrayImageInputStream(byte[] data) {
             this.data = Objects.requireNonNull(data, "data");
+        }
+
+        /** Reads {@code data} from its start, big-endian, as a new stream would. */
+        void rebind(byte[] data) {
+            this.data = Objects.requireNonNull(data, "data");
+            streamPos = 0;
+            bitOffset = 0;
+            flushedPos = 0;
+            byteOrder = java.nio.ByteOrder.BIG_ENDIAN;
+            markCount = 0;
+        }
+
+        @Override
+        public void mark() {
+            if (2 * markCount == marks.length) {
+                marks = java.util.Arrays.copyOf(marks, 2 * marks.length);
+            }
+            marks[2 * markCount] = streamPos;
+            marks[2 * markCount + 1] = bitOffset;
+            markCount++;
+        }
+
+        @Override
+        public void reset() throws IOException {
+            if (markCount == 0) {
+                return;
+            }
+            markCount--;
+            long pos = marks[2 * markCount];
+            if (pos < flushedPos) {
+                throw new javax.imageio.IIOException("Previous marked position has been discarded!");
+            }
+            seek(pos);
+            setBitOffset((int) marks[2 * markCount + 1]);
         }
 
         @Override

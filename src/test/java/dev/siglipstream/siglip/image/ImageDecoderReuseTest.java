@@ -1,6 +1,7 @@
 package dev.siglipstream.siglip.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.nio.file.Files;
@@ -70,5 +71,41 @@ class ImageDecoderReuseTest {
             in.seek(3);
             assertThat(in.read()).isEqualTo(4);
         }
+    }
+
+    @Test
+    void aReboundStreamStartsAfreshAndKeepsItsMarksApart() throws Exception {
+        var in = new ImageDecoder.ByteArrayImageInputStream(new byte[] {1, 2, 3, 4, 5});
+        in.mark();
+        assertThat(in.read()).isEqualTo(1);
+        in.mark();
+        in.readBits(3);
+        in.reset(); // back to the second mark: position 1, bit 0
+        assertThat(in.getStreamPosition()).isEqualTo(1);
+        assertThat(in.getBitOffset()).isZero();
+        in.reset(); // the first mark
+        assertThat(in.read()).isEqualTo(1);
+        in.mark();
+        in.seek(4);
+        in.flushBefore(4);
+        assertThatThrownBy(in::reset).hasMessageContaining("discarded");
+
+        in.mark();
+        in.setByteOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+        in.rebind(new byte[] {0, 1, 9});
+        assertThat(in.getStreamPosition()).isZero();
+        assertThat(in.getFlushedPosition()).isZero();
+        assertThat(in.getByteOrder()).isEqualTo(java.nio.ByteOrder.BIG_ENDIAN);
+        assertThat(in.length()).isEqualTo(3);
+        in.reset(); // the marks before the rebind are gone: no-op
+        assertThat(in.readShort()).isEqualTo((short) 1);
+        assertThat(in.read()).isEqualTo(9);
+        assertThat(in.read()).isEqualTo(-1);
+        for (int i = 0; i < 20; i++) {
+            in.mark(); // beyond the initial room for marks
+        }
+        in.seek(0);
+        in.reset();
+        assertThat(in.getStreamPosition()).isEqualTo(3);
     }
 }
