@@ -217,7 +217,7 @@ public final class SharedModels {
             if (now.isEmpty()) {
                 LOG.warn("siglip.model.inference-nice {} ignored: threads have no nice value of their own here", nice);
             } else if (now.getAsInt() != nice) {
-                LOG.warn("siglip.model.inference-nice {} not permitted (a value below the current one needs CAP_SYS_NICE): "
+                LOG.warn("siglip.model.inference-nice {} not permitted (a value below the current one needs CAP_SYS_NICE or a nice ulimit): "
                         + "the inference thread stays at nice {}", nice, now.getAsInt());
             } else {
                 LOG.info("Inference thread at nice {}", nice);
