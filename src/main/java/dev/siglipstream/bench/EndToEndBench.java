@@ -77,7 +77,7 @@ public final class EndToEndBench {
 
     /** What to run; build with {@link #builder(String)}. */
     public record Settings(String model, String variant, int events, int warmupEvents, boolean smallImages, int maxBatchSize,
-            Duration maxBatchDelay, boolean dispatchWhenIdle, int parallelism, int intraOpThreads, boolean spinWait, Integer inferenceNice, int preprocessThreads, int asyncCapacity,
+            Duration maxBatchDelay, boolean dispatchWhenIdle, int parallelism, int intraOpThreads, boolean spinWait, Integer inferenceNice, int preprocessThreads, Integer preprocessNice, int asyncCapacity,
             Duration checkpointInterval, Duration bufferTimeout, boolean exactlyOnce, double loadFraction,
             Duration latencyDuration, int minLatencyEvents, int maxLatencyEvents, Duration timeout) {
 
@@ -101,6 +101,7 @@ public final class EndToEndBench {
         private boolean spinWait;
         private Integer inferenceNice;
         private int preprocessThreads = 1;
+        private Integer preprocessNice;
         private int asyncCapacity = 0;
         private Duration checkpointInterval = Duration.ofMillis(200);
         private boolean exactlyOnce = true;
@@ -134,6 +135,8 @@ public final class EndToEndBench {
         /** Nice value of the job's inference thread ({@code siglip.model.inference-nice}); null leaves it alone. */
         public Builder inferenceNice(Integer nice) { this.inferenceNice = nice; return this; }
         public Builder preprocessThreads(int n) { this.preprocessThreads = n; return this; }
+        /** Nice value of the job's preprocessing threads ({@code siglip.preprocess.nice}); null leaves them alone. */
+        public Builder preprocessNice(Integer nice) { this.preprocessNice = nice; return this; }
         /** In-flight images per subtask; 0 = four batches' worth. */
         public Builder asyncCapacity(int n) { this.asyncCapacity = n; return this; }
         public Builder checkpointInterval(Duration d) { this.checkpointInterval = d; return this; }
@@ -168,7 +171,7 @@ public final class EndToEndBench {
             int capacity = asyncCapacity > 0 ? asyncCapacity : Math.max(16, 4 * maxBatchSize);
             int warmup = warmupEvents >= 0 ? warmupEvents : events / 4;
             return new Settings(model, variant, events, warmup, smallImages, maxBatchSize, maxBatchDelay, dispatchWhenIdle,
-                    parallelism, intraOpThreads, spinWait, inferenceNice, preprocessThreads, capacity, checkpointInterval, bufferTimeout, exactlyOnce, loadFraction,
+                    parallelism, intraOpThreads, spinWait, inferenceNice, preprocessThreads, preprocessNice, capacity, checkpointInterval, bufferTimeout, exactlyOnce, loadFraction,
                     latencyDuration, minLatencyEvents, maxLatencyEvents, timeout);
         }
     }
@@ -349,6 +352,9 @@ public final class EndToEndBench {
         c.set(JobOptions.INTRA_OP_SPIN_WAIT, s.spinWait());
         if (s.inferenceNice() != null) {
             c.set(JobOptions.INFERENCE_NICE, s.inferenceNice());
+        }
+        if (s.preprocessNice() != null) {
+            c.set(JobOptions.PREPROCESS_NICE, s.preprocessNice());
         }
         c.set(JobOptions.PARALLELISM, s.parallelism());
         c.set(JobOptions.CHECKPOINT_INTERVAL, s.checkpointInterval());

@@ -50,7 +50,8 @@ final class BenchTable {
                     settings.exactlyOnce() ? "exactly-once" : "at-least-once", settings.parallelism(), settings.maxBatchSize(),
                     settings.maxBatchDelay().toMillis(), settings.dispatchWhenIdle() ? " (dispatch when idle)" : "", settings.checkpointInterval().toMillis(), settings.bufferTimeout().toMillis(), settings.preprocessThreads(),
                     settings.intraOpThreads() == 0 ? "auto" : String.valueOf(settings.intraOpThreads()),
-                    settings.inferenceNice() == null ? "" : ", inference nice " + settings.inferenceNice());
+                    (settings.inferenceNice() == null ? "" : ", inference nice " + settings.inferenceNice())
+                            + (settings.preprocessNice() == null ? "" : ", preprocess nice " + settings.preprocessNice()));
             boolean rough = e2e.meanBatchSize() > 0 && e2e.scored() < 5 * e2e.meanBatchSize();
             row("end-to-end images/s", f(e2e.eventsPerSecond()) + (rough ? " ROUGH: under 5 batches" : "") + " (" + (settings.smallImages() ? "64x64 JPEGs" : "640x480 JPEG")
                     + "; " + how + ")");

@@ -70,6 +70,11 @@ final class EndToEndOptions {
                     + "Flink; below 0 needs root or CAP_SYS_NICE. Default: left alone.")
     Integer inferenceNice;
 
+    @Option(names = "--e2e-preprocess-nice", paramLabel = "N",
+            description = "Linux nice value of the job's preprocessing threads, which also rank and encode the results "
+                    + "(siglip.preprocess.nice), e.g. -5 beside --e2e-inference-nice -10. Default: left alone.")
+    Integer preprocessNice;
+
     @Option(names = "--async-capacity", defaultValue = "0",
             description = "In-flight images per subtask; 0 = four batches. Default: ${DEFAULT-VALUE}.")
     int asyncCapacity;
@@ -117,6 +122,7 @@ final class EndToEndOptions {
                 .spinWait(spinWait)
                 .inferenceNice(inferenceNice)
                 .preprocessThreads(preprocessThreads)
+                .preprocessNice(preprocessNice)
                 .asyncCapacity(asyncCapacity)
                 .exactlyOnce(!atLeastOnce)
                 .loadFraction(latencyLoad)

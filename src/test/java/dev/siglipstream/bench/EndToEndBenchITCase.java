@@ -20,7 +20,7 @@ class EndToEndBenchITCase {
     void quickBenchPrintsOneConsistentTable() {
         CliRun run = CliRun.of("bench", "--model", MODEL, "--quick", "--small-images", "--threads", "2",
                 "--batch-sizes", "1,8", "--events", "300", "--e2e-batch-size", "8", "--e2e-intra-op-threads", "1",
-                "--e2e-inference-nice", "1");
+                "--e2e-inference-nice", "1", "--e2e-preprocess-nice", "2");
         assertThat(run.exitCode()).as(run.err()).isZero();
         String out = run.out();
 
@@ -38,7 +38,7 @@ class EndToEndBenchITCase {
         assertThat(out).contains("exactly-once, parallelism 1, max batch 8");
         // The raw figures ran with --threads 2; the job's session got its own settings.
         assertThat(out).contains("(fp32, intra-op threads 2 ")
-                .containsPattern("2 preprocess thread\\(s\\), intra-op 1, inference nice 1\\)");
+                .containsPattern("2 preprocess thread\\(s\\), intra-op 1, inference nice 1, preprocess nice 2\\)");
 
         Matcher load = Pattern.compile("latency load\\s+(\\S+) events/s offered \\(0\\.50 x end-to-end\\), (\\d+)/(\\d+) out").matcher(out);
         assertThat(load.find()).as(out).isTrue();

@@ -199,7 +199,8 @@ class DeploymentManifestsTest {
         assertThat(conf.get(JobOptions.CHECKPOINT_INTERVAL)).isPositive();
         // A negative nice value needs the task manager's nice ulimit: 20 - limit is the lowest allowed.
         Integer nice = conf.get(JobOptions.INFERENCE_NICE);
-        assertThat(nice).isNotNull();
+        Integer poolNice = conf.get(JobOptions.PREPROCESS_NICE);
+        assertThat(nice).isNotNull().isLessThan(poolNice);
         Object limit = at(compose, "services", "taskmanager", "ulimits", "nice");
         assertThat(20 - ((Number) limit).intValue()).isLessThanOrEqualTo(nice);
     }

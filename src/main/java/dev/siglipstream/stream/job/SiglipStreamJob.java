@@ -155,7 +155,7 @@ public final class SiglipStreamJob {
                 conf.get(JobOptions.INFERENCE_NICE), conf.get(JobOptions.ALLOW_CPU_FALLBACK), conf.get(JobOptions.MAX_BATCH_SIZE),
                 conf.get(JobOptions.MAX_BATCH_DELAY).toMillis(), conf.get(JobOptions.BATCH_DISPATCH_WHEN_IDLE),
                 conf.get(JobOptions.BATCH_BUCKETING),
-                conf.get(JobOptions.PREPROCESS_THREADS));
+                conf.get(JobOptions.PREPROCESS_THREADS), conf.get(JobOptions.PREPROCESS_NICE));
         ImageScoringFunction.Settings settings = new ImageScoringFunction.Settings(
                 conf.get(JobOptions.OUTPUT_TOPIC), conf.get(JobOptions.DEFAULT_THRESHOLD),
                 conf.get(JobOptions.EMIT_EMBEDDING), conf.get(JobOptions.MAX_IMAGE_PIXELS),

@@ -20,6 +20,7 @@ import java.io.Serializable;
  * @param dispatchWhenIdle start a batch as soon as the model is idle instead of waiting for the delay
  * @param bucketing pad batches to powers of two
  * @param preprocessThreads size of the per-JVM preprocessing pool
+ * @param preprocessNice Linux nice value of the preprocessing pool's threads; null leaves them alone
  */
 public record ModelSpec(
         String model,
@@ -34,11 +35,12 @@ public record ModelSpec(
         long maxBatchDelayMs,
         boolean dispatchWhenIdle,
         boolean bucketing,
-        int preprocessThreads) implements Serializable {
+        int preprocessThreads,
+        Integer preprocessNice) implements Serializable {
 
     /** The same spec on another device (the subtask's GPU). */
     public ModelSpec onDevice(String provider, int deviceId) {
         return new ModelSpec(model, provider, deviceId, variant, intraOpThreads, spinWait, inferenceNice, allowCpuFallback,
-                maxBatchSize, maxBatchDelayMs, dispatchWhenIdle, bucketing, preprocessThreads);
+                maxBatchSize, maxBatchDelayMs, dispatchWhenIdle, bucketing, preprocessThreads, preprocessNice);
     }
 }

@@ -191,7 +191,11 @@ public final class SharedModels {
             LOG.info("Loaded model {} on {} (device {}) in {} ms", m.modelId(), m.provider(), spec.deviceId(), loadTimeMs);
             AtomicInteger n = new AtomicInteger();
             pool = Executors.newFixedThreadPool(spec.preprocessThreads(), r -> {
-                Thread t = new Thread(r, "siglip-preprocess-" + n.incrementAndGet());
+                Integer poolNice = spec.preprocessNice();
+                Thread t = new Thread(() -> {
+                    applyNice(poolNice, "siglip.preprocess.nice", "preprocessing thread");
+                    r.run();
+                }, "siglip-preprocess-" + n.incrementAndGet());
                 t.setDaemon(true);
                 return t;
             });
@@ -203,24 +207,25 @@ public final class SharedModels {
                     .dispatchWhenIdle(spec.dispatchWhenIdle())
                     .bucketing(spec.bucketing())
                     .threadName("siglip-inference")
-                    .onBatchThreadStart(() -> applyNice(nice))
+                    .onBatchThreadStart(() -> applyNice(nice, "siglip.model.inference-nice", "inference thread"))
                     .batchFunction(this::runBatch)
                     .build();
             model = m;
         }
 
-        private static void applyNice(Integer nice) {
+        /** Sets the calling thread's nice value when {@code option} gives one, and says how it went. */
+        private static void applyNice(Integer nice, String option, String thread) {
             if (nice == null) {
                 return;
             }
             OptionalInt now = ThreadNice.set(nice);
             if (now.isEmpty()) {
-                LOG.warn("siglip.model.inference-nice {} ignored: threads have no nice value of their own here", nice);
+                LOG.warn("{} {} ignored: threads have no nice value of their own here", option, nice);
             } else if (now.getAsInt() != nice) {
-                LOG.warn("siglip.model.inference-nice {} not permitted (a value below the current one needs CAP_SYS_NICE or a nice ulimit): "
-                        + "the inference thread stays at nice {}", nice, now.getAsInt());
+                LOG.warn("{} {} not permitted (a value below the current one needs CAP_SYS_NICE or a nice ulimit): "
+                        + "the {} stays at nice {}", option, nice, thread, now.getAsInt());
             } else {
-                LOG.info("Inference thread at nice {}", nice);
+                LOG.debug("{} {} at nice {}", thread, Thread.currentThread().getName(), nice);
             }
         }
 

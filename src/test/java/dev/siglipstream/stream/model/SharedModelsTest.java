@@ -61,11 +61,12 @@ class SharedModelsTest {
     }
 
     private static ModelSpec spec(int maxBatch, boolean bucketing) {
-        return spec(maxBatch, bucketing, null);
+        return spec(maxBatch, bucketing, null, null);
     }
 
-    private static ModelSpec spec(int maxBatch, boolean bucketing, Integer nice) {
-        return new ModelSpec("m", "cpu", -1, "fp32", 1, false, nice, false, maxBatch, 50, false, bucketing, 1);
+    private static ModelSpec spec(int maxBatch, boolean bucketing, Integer inferenceNice, Integer preprocessNice) {
+        return new ModelSpec("m", "cpu", -1, "fp32", 1, false, inferenceNice, false, maxBatch, 50, false, bucketing, 1,
+                preprocessNice);
     }
 
     @Test
@@ -184,19 +185,23 @@ class SharedModelsTest {
 
     @Test
     @EnabledOnOs(value = OS.LINUX, disabledReason = "nice values are per thread on Linux only")
-    void inferenceNiceAppliesToTheLoadAndTheBatchThreadOnly() throws Exception {
+    void niceValuesApplyToTheLoadTheBatchAndThePoolThreadsOnly() throws Exception {
         int base = ThreadNice.current().orElseThrow();
         int nice = Math.min(19, base + 4); // raising needs no privilege
+        int poolNice = Math.min(19, base + 2);
         synchronized (LOAD_NICE) {
             LOAD_NICE.clear();
         }
         synchronized (IMAGE_BATCHES) {
             BATCH_NICE.clear();
         }
-        try (SharedModels.Handle h = SharedModels.acquire(spec(4, false, nice), new CountingLoader())) {
+        int poolSeen;
+        try (SharedModels.Handle h = SharedModels.acquire(spec(4, false, nice, poolNice), new CountingLoader())) {
             float[][] texts = new FakeModel().textEmbeddings(List.of("a cat"));
             h.embed(new float[3 * 4 * 4], texts).get(30, TimeUnit.SECONDS);
+            poolSeen = h.preprocessPool().submit(() -> ThreadNice.current().orElseThrow()).get(30, TimeUnit.SECONDS);
         }
+        assertThat(poolSeen).isEqualTo(poolNice);
         synchronized (LOAD_NICE) {
             assertThat(LOAD_NICE).containsExactly(nice);
         }
