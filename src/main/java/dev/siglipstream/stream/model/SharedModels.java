@@ -185,13 +185,18 @@ public final class SharedModels {
             }
             long start = System.nanoTime();
             Integer nice = spec.inferenceNice();
+            OptionalInt opener = ThreadNice.current();
             // Opened at the inference thread's nice value, so that ONNX Runtime's intra-op threads inherit it.
             EmbeddingModel m = nice == null ? loader.load(spec) : ThreadNice.callAt(nice, "siglip-model-load", () -> loader.load(spec));
             loadTimeMs = (System.nanoTime() - start) / 1_000_000;
             LOG.info("Loaded model {} on {} (device {}) in {} ms", m.modelId(), m.provider(), spec.deviceId(), loadTimeMs);
             AtomicInteger n = new AtomicInteger();
+            // A pool thread starts at the nice value of whichever thread made it, and the inference thread
+            // makes some (it hands each batch's scoring to the pool): without a value of its own the pool
+            // keeps the value of the thread that opened the session.
+            Integer poolNice = spec.preprocessNice() != null || nice == null ? spec.preprocessNice()
+                    : opener.isPresent() ? Integer.valueOf(opener.getAsInt()) : null;
             pool = Executors.newFixedThreadPool(spec.preprocessThreads(), r -> {
-                Integer poolNice = spec.preprocessNice();
                 Thread t = new Thread(() -> {
                     applyNice(poolNice, "siglip.preprocess.nice", "preprocessing thread");
                     r.run();

@@ -210,4 +210,19 @@ class SharedModelsTest {
         }
         assertThat(ThreadNice.current()).as("the acquiring thread keeps its own").hasValue(base);
     }
+
+    @Test
+    @EnabledOnOs(value = OS.LINUX, disabledReason = "nice values are per thread on Linux only")
+    void withoutAValueOfItsOwnThePoolKeepsTheOpenersNiceEvenWhenTheInferenceThreadMakesItsThreads() throws Exception {
+        int base = ThreadNice.current().orElseThrow();
+        int nice = Math.min(19, base + 4);
+        try (SharedModels.Handle h = SharedModels.acquire(spec(4, false, nice, null), new CountingLoader())) {
+            float[][] texts = new FakeModel().textEmbeddings(List.of("a cat"));
+            // Chained before the batch ends, so the batch thread hands this to the pool and makes its first thread.
+            int seen = h.embed(new float[3 * 4 * 4], texts)
+                    .thenApplyAsync(r -> ThreadNice.current().orElseThrow(), h.preprocessPool())
+                    .get(30, TimeUnit.SECONDS);
+            assertThat(seen).isEqualTo(base);
+        }
+    }
 }
