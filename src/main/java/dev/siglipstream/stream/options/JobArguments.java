@@ -206,15 +206,11 @@ public final class JobArguments {
         if (value == null) {
             return;
         }
-        String norm = value.trim().replace('-', '_').toUpperCase(java.util.Locale.ROOT);
         try {
-            conf.set(option, Enum.valueOf(type, norm));
+            conf.set(option, Enum.valueOf(type, EnumSpelling.constantName(value)));
         } catch (IllegalArgumentException e) {
-            List<String> allowed = new ArrayList<>();
-            for (E c : type.getEnumConstants()) {
-                allowed.add(c.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
-            }
-            throw new IllegalArgumentException(flag + ": expected one of " + allowed + ", got '" + value + "'", e);
+            throw new IllegalArgumentException(
+                    flag + ": expected one of " + EnumSpelling.spellings(type) + ", got '" + value + "'", e);
         }
     }
 }

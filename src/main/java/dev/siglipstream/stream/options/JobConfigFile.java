@@ -6,14 +6,15 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 
@@ -23,8 +24,8 @@ import org.apache.flink.configuration.Configuration;
  * keys, which pass through to the execution environment).
  */
 public final class JobConfigFile {
+    /** Every {@link JobOptions} key, sorted (the error for an unknown key lists them). */
     private static final Map<String, Known> OPTIONS = options();
-    private static final Set<String> KNOWN = new TreeSet<>(OPTIONS.keySet());
     private static final String PROPERTIES_PREFIX = JobOptions.KAFKA_PROPERTIES.key() + ".";
 
     private JobConfigFile() {}
@@ -55,15 +56,16 @@ public final class JobConfigFile {
      * value parses as that option's type (so a typo fails at the command line, not in a task manager).
      */
     public static void set(Configuration conf, String key, String value, String source) {
-        if (key.startsWith("siglip.") && !KNOWN.contains(key) && !key.startsWith(PROPERTIES_PREFIX)) {
-            throw new IllegalArgumentException(source + ": unknown setting '" + key + "'; known settings: " + KNOWN);
-        }
         Known known = OPTIONS.get(key);
+        if (known == null && key.startsWith("siglip.") && !key.startsWith(PROPERTIES_PREFIX)) {
+            throw new IllegalArgumentException(source + ": unknown setting '" + key + "'; known settings: "
+                    + OPTIONS.keySet());
+        }
         if (known != null) {
             // Enum settings take the flags' spelling too: exactly-once for EXACTLY_ONCE.
             String given = value;
             if (known.type() instanceof Class<?> c && c.isEnum()) {
-                value = value.trim().replace('-', '_').toUpperCase(java.util.Locale.ROOT);
+                value = EnumSpelling.constantName(value);
             }
             Configuration probe = new Configuration();
             probe.setString(key, value);
@@ -78,21 +80,17 @@ public final class JobConfigFile {
     }
 
     /** A {@link JobOptions} option and its value type, read from the field's declaration. */
-    private record Known(ConfigOption<?> option, java.lang.reflect.Type type) {
+    private record Known(ConfigOption<?> option, Type type) {
         String typeName() {
-            if (type instanceof java.lang.reflect.ParameterizedType list && list.getRawType() == List.class) {
+            if (type instanceof ParameterizedType list && list.getRawType() == List.class) {
                 return "a list of " + name(list.getActualTypeArguments()[0]);
             }
             return name(type);
         }
 
-        private static String name(java.lang.reflect.Type t) {
+        private static String name(Type t) {
             if (t instanceof Class<?> c && c.isEnum()) {
-                List<String> allowed = new ArrayList<>();
-                for (Object constant : c.getEnumConstants()) {
-                    allowed.add(((Enum<?>) constant).name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
-                }
-                return "one of " + allowed;
+                return "one of " + EnumSpelling.spellings(c);
             }
             String simple = t instanceof Class<?> c ? c.getSimpleName() : t.getTypeName();
             return switch (simple) {
@@ -130,12 +128,12 @@ public final class JobConfigFile {
     }
 
     private static Map<String, Known> options() {
-        Map<String, Known> options = new LinkedHashMap<>();
+        Map<String, Known> options = new TreeMap<>();
         for (Field f : JobOptions.class.getFields()) {
             if (Modifier.isStatic(f.getModifiers()) && ConfigOption.class.isAssignableFrom(f.getType())) {
                 try {
                     ConfigOption<?> option = (ConfigOption<?>) f.get(null);
-                    java.lang.reflect.Type declared = f.getGenericType() instanceof java.lang.reflect.ParameterizedType p
+                    Type declared = f.getGenericType() instanceof ParameterizedType p
                             ? p.getActualTypeArguments()[0] : Object.class;
                     options.put(option.key(), new Known(option, declared));
                 } catch (IllegalAccessException e) {
