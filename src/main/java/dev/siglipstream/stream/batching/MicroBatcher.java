@@ -340,8 +340,7 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             }
             Executor e = executor;
             if (e == null) {
-                Runnable start = threadStart;
-                ownedExec = java.util.concurrent.Executors.newSingleThreadExecutor(daemon(threadName, start));
+                ownedExec = java.util.concurrent.Executors.newSingleThreadExecutor(daemon(threadName, threadStart));
                 e = ownedExec;
             }
             java.util.concurrent.ExecutorService fe = ownedExec;

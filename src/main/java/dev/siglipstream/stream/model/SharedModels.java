@@ -185,17 +185,12 @@ public final class SharedModels {
             }
             long start = System.nanoTime();
             Integer nice = spec.inferenceNice();
-            OptionalInt opener = ThreadNice.current();
+            Integer poolNice = poolNice(spec);
             // Opened at the inference thread's nice value, so that ONNX Runtime's intra-op threads inherit it.
             EmbeddingModel m = nice == null ? loader.load(spec) : ThreadNice.callAt(nice, "siglip-model-load", () -> loader.load(spec));
             loadTimeMs = (System.nanoTime() - start) / 1_000_000;
             LOG.info("Loaded model {} on {} (device {}) in {} ms", m.modelId(), m.provider(), spec.deviceId(), loadTimeMs);
             AtomicInteger n = new AtomicInteger();
-            // A pool thread starts at the nice value of whichever thread made it, and the inference thread
-            // makes some (it hands each batch's scoring to the pool): without a value of its own the pool
-            // keeps the value of the thread that opened the session.
-            Integer poolNice = spec.preprocessNice() != null || nice == null ? spec.preprocessNice()
-                    : opener.isPresent() ? Integer.valueOf(opener.getAsInt()) : null;
             pool = Executors.newFixedThreadPool(spec.preprocessThreads(), r -> {
                 Thread t = new Thread(() -> {
                     applyNice(poolNice, "siglip.preprocess.nice", "preprocessing thread");
@@ -216,6 +211,19 @@ public final class SharedModels {
                     .batchFunction(this::runBatch)
                     .build();
             model = m;
+        }
+
+        /**
+         * The pool threads' nice value. A pool thread starts at the value of whichever thread made it, and
+         * the inference thread makes some (it hands each batch's scoring to the pool), so with the model at
+         * its own value and none given for the pool, the pool keeps the value of the thread opening the session.
+         */
+        private static Integer poolNice(ModelSpec spec) {
+            if (spec.preprocessNice() != null || spec.inferenceNice() == null) {
+                return spec.preprocessNice();
+            }
+            OptionalInt opener = ThreadNice.current();
+            return opener.isPresent() ? opener.getAsInt() : null;
         }
 
         /** Sets the calling thread's nice value when {@code option} gives one, and says how it went. */
