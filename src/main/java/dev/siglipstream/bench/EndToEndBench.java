@@ -77,7 +77,7 @@ public final class EndToEndBench {
 
     /** What to run; build with {@link #builder(String)}. */
     public record Settings(String model, String variant, int events, int warmupEvents, boolean smallImages, int maxBatchSize,
-            Duration maxBatchDelay, boolean dispatchWhenIdle, int parallelism, int intraOpThreads, boolean spinWait, Integer inferenceNice, int preprocessThreads, Integer preprocessNice, int asyncCapacity,
+            Duration maxBatchDelay, boolean dispatchWhenIdle, int concurrentBatches, int parallelism, int intraOpThreads, boolean spinWait, Integer inferenceNice, int preprocessThreads, Integer preprocessNice, int asyncCapacity,
             Duration checkpointInterval, Duration bufferTimeout, boolean exactlyOnce, double loadFraction,
             Duration latencyDuration, int minLatencyEvents, int maxLatencyEvents, Duration timeout) {
 
@@ -96,6 +96,7 @@ public final class EndToEndBench {
         private int maxBatchSize = 32;
         private Duration maxBatchDelay = Duration.ofMillis(10);
         private boolean dispatchWhenIdle;
+        private int concurrentBatches = 1;
         private int parallelism = 1;
         private int intraOpThreads;
         private boolean spinWait;
@@ -127,6 +128,8 @@ public final class EndToEndBench {
         public Builder maxBatchDelay(Duration d) { this.maxBatchDelay = d; return this; }
         /** The job starts a batch as soon as the model is idle ({@code siglip.batch.dispatch-when-idle}). */
         public Builder dispatchWhenIdle(boolean eager) { this.dispatchWhenIdle = eager; return this; }
+        /** Batches the job runs at once on its session ({@code siglip.batch.concurrency}). */
+        public Builder concurrentBatches(int n) { this.concurrentBatches = n; return this; }
         public Builder parallelism(int n) { this.parallelism = n; return this; }
         /** ONNX Runtime intra-op threads of the job's session (0 = ONNX Runtime's choice). */
         public Builder intraOpThreads(int n) { this.intraOpThreads = n; return this; }
@@ -137,7 +140,7 @@ public final class EndToEndBench {
         public Builder preprocessThreads(int n) { this.preprocessThreads = n; return this; }
         /** Nice value of the job's preprocessing threads ({@code siglip.preprocess.nice}); null leaves them alone. */
         public Builder preprocessNice(Integer nice) { this.preprocessNice = nice; return this; }
-        /** In-flight images per subtask; 0 = four batches' worth. */
+        /** In-flight images per subtask; 0 = four batches' worth per batch running at once. */
         public Builder asyncCapacity(int n) { this.asyncCapacity = n; return this; }
         public Builder checkpointInterval(Duration d) { this.checkpointInterval = d; return this; }
         public Builder exactlyOnce(boolean eo) { this.exactlyOnce = eo; return this; }
@@ -159,6 +162,7 @@ public final class EndToEndBench {
             if (events < 2) throw new IllegalArgumentException("events must be >= 2, got " + events);
             if (maxBatchSize < 1) throw new IllegalArgumentException("maxBatchSize must be >= 1, got " + maxBatchSize);
             if (parallelism < 1) throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
+            if (concurrentBatches < 1) throw new IllegalArgumentException("concurrentBatches must be >= 1, got " + concurrentBatches);
             if (preprocessThreads < 1) throw new IllegalArgumentException("preprocessThreads must be >= 1, got " + preprocessThreads);
             if (intraOpThreads < 0) throw new IllegalArgumentException("intraOpThreads must be >= 0, got " + intraOpThreads);
             if (!(loadFraction > 0 && loadFraction <= 1)) {
@@ -168,10 +172,10 @@ public final class EndToEndBench {
                 throw new IllegalArgumentException("latency events must satisfy 1 <= min <= max, got min " + minLatencyEvents
                         + ", max " + maxLatencyEvents);
             }
-            int capacity = asyncCapacity > 0 ? asyncCapacity : Math.max(16, 4 * maxBatchSize);
+            int capacity = asyncCapacity > 0 ? asyncCapacity : Math.max(16, 4 * maxBatchSize * concurrentBatches);
             int warmup = warmupEvents >= 0 ? warmupEvents : events / 4;
             return new Settings(model, variant, events, warmup, smallImages, maxBatchSize, maxBatchDelay, dispatchWhenIdle,
-                    parallelism, intraOpThreads, spinWait, inferenceNice, preprocessThreads, preprocessNice, capacity, checkpointInterval, bufferTimeout, exactlyOnce, loadFraction,
+                    concurrentBatches, parallelism, intraOpThreads, spinWait, inferenceNice, preprocessThreads, preprocessNice, capacity, checkpointInterval, bufferTimeout, exactlyOnce, loadFraction,
                     latencyDuration, minLatencyEvents, maxLatencyEvents, timeout);
         }
     }
@@ -361,6 +365,7 @@ public final class EndToEndBench {
         c.set(JobOptions.MAX_BATCH_SIZE, s.maxBatchSize());
         c.set(JobOptions.MAX_BATCH_DELAY, s.maxBatchDelay());
         c.set(JobOptions.BATCH_DISPATCH_WHEN_IDLE, s.dispatchWhenIdle());
+        c.set(JobOptions.BATCH_CONCURRENCY, s.concurrentBatches());
         c.set(JobOptions.PREPROCESS_THREADS, s.preprocessThreads());
         c.set(JobOptions.ASYNC_CAPACITY, s.asyncCapacity());
         c.set(JobOptions.ASYNC_MODE, JobOptions.AsyncMode.UNORDERED);

@@ -83,10 +83,31 @@ final class BenchCommand implements Callable<Integer> {
         int run() throws Exception;
     }
 
-    /** Raw vision images/s (median) per batch size, for the closing table. */
-    private final java.util.SortedMap<Integer, Double> rawRates = new java.util.TreeMap<>();
-    /** Per batch size: process CPU ms per image and the machine's steal % over the timed runs. */
-    private final Map<Integer, RawCost> rawCosts = new java.util.HashMap<>();
+    @Option(names = "--concurrent-batches", split = ",", defaultValue = "1", paramLabel = "N[,N...]",
+            description = {"Raw figures with N batches running at once on one session, each on its own thread; the "
+                    + "session's intra-op threads are --threads, or cores / N when --threads is 0. With several values "
+                    + "each gets its own rows, the ratio divides by the best of all, and the job runs the best one "
+                    + "(siglip.batch.concurrency N, siglip.model.intra-op-threads as the raw session). 1,2 on 2 cores "
+                    + "compares one batch on two threads with two batches on one thread each. Default: ${DEFAULT-VALUE}."})
+    List<Integer> concurrentBatches;
+
+    /** How the raw figures run the model: {@code concurrent} batches at once on a session of {@code threads} intra-op threads. */
+    record Layout(int concurrent, int threads) {
+        /** E.g. "2 at once x 1 thread". */
+        String describe() {
+            return concurrent + " at once x " + (threads == 0 ? "auto" : threads) + " thread" + (threads == 1 ? "" : "s");
+        }
+
+        /** What a raw line adds for this layout: nothing for one batch at a time, as before layouts existed. */
+        String suffix() {
+            return concurrent == 1 ? "" : " concurrent=" + concurrent + " threads=" + threads;
+        }
+    }
+
+    /** Per layout, raw vision images/s (median) per batch size, for the closing table. */
+    private final Map<Layout, java.util.SortedMap<Integer, Double>> rawRates = new java.util.LinkedHashMap<>();
+    /** Per layout and batch size: process CPU ms per image and the machine's steal % over the timed runs. */
+    private final Map<Layout, Map<Integer, RawCost>> rawCosts = new java.util.HashMap<>();
     private RawCost rawAfterCost;
 
     /** What one raw figure cost: process CPU ms per image (both ONNX Runtime threads), and the steal meanwhile. */
@@ -115,29 +136,53 @@ final class BenchCommand implements Callable<Integer> {
     private int benchEndToEnd() throws Exception {
         dev.siglipstream.bench.EndToEndBench.Settings settings = null;
         dev.siglipstream.bench.EndToEndBench.Result e2e = null;
+        Layout layout = BenchTable.bestLayout(rawRates);
+        if (layout == null) {
+            layout = layouts().get(0);
+        }
         if (endToEndOptions.endToEnd) {
-            var best = BenchTable.best(rawRates);
-            settings = endToEndOptions.settings(modelOptions.folder().toString(), modelOptions.variant, modelOptions.threads,
-                    modelOptions.spinWait, best == null ? Double.NaN : best.getValue(), best == null ? 32 : BenchTable.jobBatchSize(rawRates));
+            var rates = rawRates.get(layout);
+            var best = rates == null ? null : BenchTable.best(rates);
+            settings = endToEndOptions.settings(modelOptions.folder().toString(), modelOptions.variant, layout.threads(),
+                    layout.concurrent(), modelOptions.spinWait, best == null ? Double.NaN : best.getValue(),
+                    best == null ? 32 : BenchTable.jobBatchSize(rates));
             e2e = dev.siglipstream.bench.EndToEndBench.run(settings, System.err);
         }
         double rawAfter = Double.NaN;
         if (e2e != null && !skipVision) {
-            rawAfter = rawAgain(settings.maxBatchSize());
+            rawAfter = rawAgain(layout, settings.maxBatchSize());
         }
         new BenchTable(System.out).print("siglip bench: " + modelOptions.model + " (" + modelOptions.variant + ", intra-op threads "
                         + (modelOptions.threads == 0 ? "auto" : modelOptions.threads)
                         + (modelOptions.spinWait ? " spinning" : " not spinning") + ", cores "
-                        + Runtime.getRuntime().availableProcessors() + ")", rawRates, rawCosts, decodeRate, preprocessRate, preprocessWhat,
-                settings, e2e, rawAfter, rawAfterCost, dev.siglipstream.bench.EndToEndBench.peakRssBytes());
+                        + Runtime.getRuntime().availableProcessors() + ")", rawRates, rawCosts, layout, decodeRate, preprocessRate,
+                preprocessWhat, settings, e2e, rawAfter, rawAfterCost, dev.siglipstream.bench.EndToEndBench.peakRssBytes());
         return e2e == null || e2e.allAccounted() ? 0 : 1;
     }
 
+    /** The raw layouts asked for, in order: one per --concurrent-batches value. */
+    private List<Layout> layouts() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        List<Layout> out = new java.util.ArrayList<>();
+        for (int n : concurrentBatches) {
+            if (n < 1) throw new IllegalArgumentException("--concurrent-batches must be >= 1, got " + n);
+            Layout l = new Layout(n, modelOptions.threads > 0 || n == 1 ? modelOptions.threads : Math.max(1, cores / n));
+            if (!out.contains(l)) out.add(l);
+        }
+        return out;
+    }
+
+    /** A session of the model with {@code layout}'s intra-op threads. */
+    private SiglipModel load(Layout layout) {
+        return SiglipModel.load(modelOptions.folder(), modelOptions.onnxOptions().toBuilder().intraOpThreads(layout.threads()).build(),
+                modelOptions.maxPixels());
+    }
+
     /** Raw images/s at {@code batch} once more, after the end-to-end run, in a fresh session. */
-    private double rawAgain(int batch) throws Exception {
-        try (SiglipModel model = SiglipModel.load(modelOptions.folder(), modelOptions.onnxOptions(), modelOptions.maxPixels())) {
-            Raw raw = raw(model, batch);
-            System.out.printf("vision batch=%d images/s=%s%s (after end to end)%n", batch, raw.rate(), raw.cost());
+    private double rawAgain(Layout layout, int batch) throws Exception {
+        try (SiglipModel model = load(layout)) {
+            Raw raw = raw(model, batch, layout.concurrent());
+            System.out.printf("vision batch=%d images/s=%s%s%s (after end to end)%n", batch, raw.rate(), raw.cost(), layout.suffix());
             rawAfterCost = raw.cost();
             return raw.rate().median();
         }
@@ -146,28 +191,64 @@ final class BenchCommand implements Callable<Integer> {
     /** A raw figure: images/s, and what the timed runs cost. */
     private record Raw(Figure rate, RawCost cost) {}
 
-    /** The vision tower alone at {@code batch}, on preprocessed pixels already in a direct buffer. */
-    private Raw raw(SiglipModel model, int batch) throws Exception {
-        FloatBuffer pixels = SiglipImageProcessor.allocate(batch, model.imageProcessor().height(), model.imageProcessor().width());
-        for (int i = 0; i < pixels.capacity(); i++) pixels.put(i, (float) Math.sin(i * 0.001));
-        long warmEnd = System.nanoTime() + (long) (minSeconds * 0.5e9);
-        Work work = () -> {
-            model.imageEmbeddings(pixels.duplicate(), batch);
-            return batch;
-        };
-        do {
-            work.run();
-        } while (System.nanoTime() < warmEnd);
-        double[] rates = new double[runs];
-        double items = 0;
-        MachineSample start = MachineSample.now();
-        for (int r = 0; r < runs; r++) {
-            double[] run = timeOnce(work);
-            rates[r] = run[2];
-            items += run[3];
+    /**
+     * The vision tower alone at {@code batch}, on preprocessed pixels already in a direct buffer, with
+     * {@code concurrent} threads each running batches on the one session; a run's rate is the sum of theirs.
+     */
+    private Raw raw(SiglipModel model, int batch, int concurrent) throws Exception {
+        int h = model.imageProcessor().height();
+        int w = model.imageProcessor().width();
+        Work[] work = new Work[concurrent];
+        for (int t = 0; t < concurrent; t++) {
+            FloatBuffer pixels = SiglipImageProcessor.allocate(batch, h, w);
+            for (int i = 0; i < pixels.capacity(); i++) pixels.put(i, (float) Math.sin((i + t) * 0.001));
+            work[t] = () -> {
+                model.imageEmbeddings(pixels.duplicate(), batch);
+                return batch;
+            };
         }
-        MachineSample end = MachineSample.now();
-        return new Raw(Figure.of(rates), new RawCost(end.cpuMillisSince(start) / items, end.stealPercentSince(start)));
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(concurrent);
+        try {
+            together(threads, work, w1 -> {
+                warmUp(w1);
+                return null;
+            });
+            double[] rates = new double[runs];
+            double items = 0;
+            MachineSample start = MachineSample.now();
+            for (int r = 0; r < runs; r++) {
+                for (double[] run : together(threads, work, this::timeOnce)) {
+                    rates[r] += run[2];
+                    items += run[3];
+                }
+            }
+            MachineSample end = MachineSample.now();
+            return new Raw(Figure.of(rates), new RawCost(end.cpuMillisSince(start) / items, end.stealPercentSince(start)));
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @FunctionalInterface
+    private interface Timing<T> {
+        T of(Work work) throws Exception;
+    }
+
+    /** {@code timing} of each work item, all at once, one per thread of {@code threads}. */
+    private static <T> List<T> together(java.util.concurrent.ExecutorService threads, Work[] work, Timing<T> timing) throws Exception {
+        List<java.util.concurrent.Future<T>> running = new java.util.ArrayList<>();
+        for (Work w : work) {
+            running.add(threads.submit(() -> timing.of(w)));
+        }
+        List<T> out = new java.util.ArrayList<>();
+        for (var f : running) {
+            try {
+                out.add(f.get());
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof Exception ex ? ex : e;
+            }
+        }
+        return out;
     }
 
     private void benchModel() throws Exception {
@@ -181,15 +262,24 @@ final class BenchCommand implements Callable<Integer> {
                     modelOptions.onnxOptions().variant().name().toLowerCase(java.util.Locale.ROOT), w, h,
                     model.embeddingDim(), Runtime.getRuntime().availableProcessors());
             if (!skipVision) {
-                for (int batch : batchSizes) {
-                    if (batch < 1) throw new IllegalArgumentException("batch sizes must be >= 1, got " + batch);
-                    Raw raw = raw(model, batch);
-                    System.out.printf("vision batch=%d images/s=%s%s%n", batch, raw.rate(), raw.cost());
-                    rawRates.put(batch, raw.rate().median());
-                    rawCosts.put(batch, raw.cost());
+                for (Layout layout : layouts()) {
+                    try (SiglipModel session = layout.threads() == modelOptions.threads ? null : load(layout)) {
+                        benchVision(session == null ? model : session, layout);
+                    }
                 }
             }
             benchPreprocessing();
+        }
+    }
+
+    /** Raw figures of every batch size in {@code layout}. */
+    private void benchVision(SiglipModel model, Layout layout) throws Exception {
+        for (int batch : batchSizes) {
+            if (batch < 1) throw new IllegalArgumentException("batch sizes must be >= 1, got " + batch);
+            Raw raw = raw(model, batch, layout.concurrent());
+            System.out.printf("vision batch=%d images/s=%s%s%s%n", batch, raw.rate(), raw.cost(), layout.suffix());
+            rawRates.computeIfAbsent(layout, l -> new java.util.TreeMap<>()).put(batch, raw.rate().median());
+            rawCosts.computeIfAbsent(layout, l -> new java.util.HashMap<>()).put(batch, raw.cost());
         }
     }
 

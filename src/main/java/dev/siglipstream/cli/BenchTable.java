@@ -15,27 +15,34 @@ final class BenchTable {
     }
 
     /**
-     * @param raw vision-tower images/s (median) per batch size
+     * @param raw per raw layout, vision-tower images/s (median) per batch size
      * @param decodeRate decode-only images/s on one core, NaN when not measured
      * @param preprocessRate decode + resize + normalise images/s on one core, NaN when not measured
      * @param e2e the end-to-end run, null when skipped
      * @param rawAfter raw images/s at the job's batch size, measured again right after the end-to-end run
      *     (NaN when not measured): the ratio is taken against the higher of it and the best raw figure,
      *     so a machine that got busier during the raw phase cannot flatter the ratio
-     * @param rawCosts per batch size, what its raw figure cost in CPU and the steal meanwhile
+     * @param rawCosts per layout and batch size, what its raw figure cost in CPU and the steal meanwhile
+     * @param jobLayout the layout the job ran as (and {@code rawAfter} was measured in)
      * @param rawAfterCost the same for {@code rawAfter}, null when not measured
      */
-    void print(String header, SortedMap<Integer, Double> raw, Map<Integer, BenchCommand.RawCost> rawCosts, double decodeRate,
+    void print(String header, Map<BenchCommand.Layout, SortedMap<Integer, Double>> raw,
+            Map<BenchCommand.Layout, Map<Integer, BenchCommand.RawCost>> rawCosts, BenchCommand.Layout jobLayout, double decodeRate,
             double preprocessRate, String preprocessWhat, EndToEndBench.Settings settings, EndToEndBench.Result e2e,
             double rawAfter, BenchCommand.RawCost rawAfterCost, long peakRss) {
         out.println();
         out.println("== " + header);
-        for (Map.Entry<Integer, Double> e : raw.entrySet()) {
-            row("vision raw images/s, batch " + e.getKey(), f(e.getValue()));
+        boolean layouts = raw.size() > 1;
+        for (Map.Entry<BenchCommand.Layout, SortedMap<Integer, Double>> l : raw.entrySet()) {
+            for (Map.Entry<Integer, Double> e : l.getValue().entrySet()) {
+                row("vision raw images/s, batch " + e.getKey() + (layouts ? ", " + l.getKey().describe() : ""), f(e.getValue()));
+            }
         }
-        Map.Entry<Integer, Double> best = best(raw);
+        BenchCommand.Layout bestLayout = bestLayout(raw);
+        Map.Entry<Integer, Double> best = bestLayout == null ? null : best(raw.get(bestLayout));
         if (best != null) {
-            row("vision raw images/s, best", f(best.getValue()) + " (batch " + best.getKey() + ")");
+            row("vision raw images/s, best", f(best.getValue()) + " (batch " + best.getKey()
+                    + (layouts ? ", " + bestLayout.describe() : "") + ")");
         }
         if (!Double.isNaN(decodeRate)) {
             row("decode " + preprocessWhat + " images/s/core", f(decodeRate) + " (" + f(1000 / decodeRate) + " ms)");
@@ -45,9 +52,10 @@ final class BenchTable {
                     + " ms; decode + resize + normalise)");
         }
         if (e2e != null) {
-            String how = String.format(Locale.ROOT, "%s, parallelism %d, max batch %d, max delay %d ms%s, checkpoint %d ms, buffer timeout %d ms, "
+            String how = String.format(Locale.ROOT, "%s, parallelism %d, max batch %d%s, max delay %d ms%s, checkpoint %d ms, buffer timeout %d ms, "
                             + "%d preprocess thread(s), intra-op %s%s",
                     settings.exactlyOnce() ? "exactly-once" : "at-least-once", settings.parallelism(), settings.maxBatchSize(),
+                    settings.concurrentBatches() == 1 ? "" : " (" + settings.concurrentBatches() + " at once)",
                     settings.maxBatchDelay().toMillis(), settings.dispatchWhenIdle() ? " (dispatch when idle)" : "", settings.checkpointInterval().toMillis(), settings.bufferTimeout().toMillis(), settings.preprocessThreads(),
                     settings.intraOpThreads() == 0 ? "auto" : String.valueOf(settings.intraOpThreads()),
                     (settings.inferenceNice() == null ? "" : ", inference nice " + settings.inferenceNice())
@@ -62,14 +70,15 @@ final class BenchTable {
             int cores = Runtime.getRuntime().availableProcessors();
             row("end-to-end CPU ms/event", f(e2e.cpuMillisPerEvent()) + " (whole process: job, broker and reader; "
                     + cores + " cores / this = " + f(cores * 1000 / e2e.cpuMillisPerEvent()) + " events/s if every core worked for it)");
-            BenchCommand.RawCost rawCost = rawCosts.get(settings.maxBatchSize());
+            BenchCommand.RawCost rawCost = rawCosts.getOrDefault(jobLayout, Map.of()).get(settings.maxBatchSize());
+            String rawName = "raw batch " + settings.maxBatchSize() + (layouts ? " (" + jobLayout.describe() + ")" : "");
             if (rawCost != null) {
                 row("end-to-end CPU / raw CPU per image", f(e2e.cpuMillisPerEvent() / rawCost.cpuMsPerImage()) + " ("
-                        + f(e2e.cpuMillisPerEvent()) + " against " + f(rawCost.cpuMsPerImage()) + " ms at raw batch "
-                        + settings.maxBatchSize() + ": the CPU the whole path spends per image over the model's own; "
+                        + f(e2e.cpuMillisPerEvent()) + " against " + f(rawCost.cpuMsPerImage()) + " ms at " + rawName
+                        + ": the CPU the whole path spends per image over the model's own; "
                         + "stolen time counts in neither)");
             }
-            row("machine steal %", "raw batch " + settings.maxBatchSize() + " " + pct(rawCost == null ? Double.NaN : rawCost.stealPercent())
+            row("machine steal %", rawName + " " + pct(rawCost == null ? Double.NaN : rawCost.stealPercent())
                     + ", end to end " + pct(e2e.stealPercent()) + ", raw again " + pct(rawAfterCost == null ? Double.NaN : rawAfterCost.stealPercent())
                     + " (CPU time the hypervisor gave to other guests: every rate here falls with it)");
             row("latency load", f(e2e.offeredRate()) + " events/s offered (" + f(settings.loadFraction())
@@ -108,7 +117,7 @@ final class BenchTable {
                     + " (adds the Kafka hop), p99 to committed " + (vis.p99() <= bound ? "within" : "above"));
         }
         if (!Double.isNaN(rawAfter) && settings != null) {
-            row("vision raw images/s, batch " + settings.maxBatchSize() + " again", f(rawAfter)
+            row("vision raw images/s, batch " + settings.maxBatchSize() + (layouts ? ", " + jobLayout.describe() : "") + " again", f(rawAfter)
                     + " (right after end to end; the ratio below divides by the higher raw figure)");
         }
         row("peak resident memory", peakRss < 0 ? "n/a" : (peakRss >> 20) + " MiB (VmHWM, whole run)");
@@ -135,6 +144,20 @@ final class BenchTable {
             if (e.getValue() >= best.getValue() * (1 - SAME_SPEED)) size = Math.max(size, e.getKey());
         }
         return size;
+    }
+
+    /** The layout with the highest raw figure of any batch size; null when there are none. */
+    static BenchCommand.Layout bestLayout(Map<BenchCommand.Layout, SortedMap<Integer, Double>> raw) {
+        BenchCommand.Layout bestLayout = null;
+        double bestRate = Double.NEGATIVE_INFINITY;
+        for (Map.Entry<BenchCommand.Layout, SortedMap<Integer, Double>> l : raw.entrySet()) {
+            Map.Entry<Integer, Double> b = best(l.getValue());
+            if (b != null && b.getValue() > bestRate) {
+                bestLayout = l.getKey();
+                bestRate = b.getValue();
+            }
+        }
+        return bestLayout;
     }
 
     static Map.Entry<Integer, Double> best(SortedMap<Integer, Double> raw) {

@@ -64,6 +64,11 @@ final class EndToEndOptions {
                     + "section waits for its slowest thread, and a preempted one stalls the rest.")
     int intraOpThreads;
 
+    @Option(names = "--e2e-concurrent-batches", defaultValue = "0", paramLabel = "N",
+            description = "Batches the job runs at once (siglip.batch.concurrency); 0 = as the best raw layout "
+                    + "(see --concurrent-batches). Default: ${DEFAULT-VALUE}.")
+    int concurrentBatches;
+
     @Option(names = "--e2e-inference-nice", paramLabel = "N",
             description = "Linux nice value of the job's inference thread and ONNX Runtime's threads "
                     + "(siglip.model.inference-nice), e.g. -10 to give the model a core ahead of preprocessing, Kafka and "
@@ -76,7 +81,7 @@ final class EndToEndOptions {
     Integer preprocessNice;
 
     @Option(names = "--async-capacity", defaultValue = "0",
-            description = "In-flight images per subtask; 0 = four batches. Default: ${DEFAULT-VALUE}.")
+            description = "In-flight images per subtask; 0 = four batches per batch running at once. Default: ${DEFAULT-VALUE}.")
     int asyncCapacity;
 
     @Option(names = "--small-images", description = "Send 64x64 generated JPEGs instead of the 640x480 COCO photo.")
@@ -92,8 +97,9 @@ final class EndToEndOptions {
     @Option(names = "--latency-seconds", defaultValue = "15", description = "Length of the latency phase (2 with --quick). Default: ${DEFAULT-VALUE}.")
     double latencySeconds;
 
-    /** Settings for the job, given the best raw rate and its batch size. */
-    EndToEndBench.Settings settings(String model, String variant, int rawIntraOpThreads, boolean spinWait, double bestRaw, int bestBatch) {
+    /** Settings for the job, given the best raw layout (intra-op threads, batches at once), its best rate and batch size. */
+    EndToEndBench.Settings settings(String model, String variant, int rawIntraOpThreads, int rawConcurrentBatches, boolean spinWait,
+            double bestRaw, int bestBatch) {
         int batch = batchSize > 0 ? batchSize : bestBatch;
         double raw = Double.isNaN(bestRaw) ? 25 : bestRaw;
         int n = events > 0 ? events
@@ -119,6 +125,7 @@ final class EndToEndOptions {
                 .bufferTimeout(TimeUtils.parseDuration(bufferTimeout))
                 .parallelism(parallelism)
                 .intraOpThreads(intraOpThreads >= 0 ? intraOpThreads : rawIntraOpThreads)
+                .concurrentBatches(concurrentBatches > 0 ? concurrentBatches : rawConcurrentBatches)
                 .spinWait(spinWait)
                 .inferenceNice(inferenceNice)
                 .preprocessThreads(preprocessThreads)

@@ -95,6 +95,25 @@ class EndToEndBenchITCase {
                 .isCloseTo(e2e / Math.max(best, again), org.assertj.core.data.Offset.offset(0.01));
     }
 
+    @Test
+    void rawLayoutsGetRowsOfTheirOwnAndTheJobRunsBatchesAtOnce() {
+        CliRun run = CliRun.of("bench", "--model", MODEL, "--quick", "--small-images", "--threads", "0",
+                "--concurrent-batches", "1,2", "--batch-sizes", "8", "--events", "200", "--e2e-batch-size", "8",
+                "--e2e-concurrent-batches", "2", "--e2e-intra-op-threads", "1");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String out = run.out();
+        // With --threads 0, one batch at a time gets ONNX Runtime's own thread count, two at once one thread each.
+        double one = number(out, "vision raw images/s, batch 8, 1 at once x auto threads\\s+(\\S+)");
+        double two = number(out, "vision raw images/s, batch 8, 2 at once x 1 thread\\s+(\\S+)");
+        Matcher best = Pattern.compile("vision raw images/s, best\\s+(\\S+) \\(batch 8, ([12]) at once").matcher(out);
+        assertThat(best.find()).as(out).isTrue();
+        assertThat(Double.parseDouble(best.group(1))).isEqualTo(Math.max(one, two));
+        assertThat(best.group(2)).isEqualTo(one >= two ? "1" : "2");
+        assertThat(out).contains("exactly-once, parallelism 1, max batch 8 (2 at once), ")
+                .containsPattern("end-to-end events\\s+200 timed \\(after 50 warm-up\\) in, 200 scored \\+ 0 dead letters, 0 duplicates")
+                .containsPattern("(?m)^end-to-end/raw: \\d+\\.\\d\\d$");
+    }
+
     private static String text(String out, String regex) {
         Matcher m = Pattern.compile(regex).matcher(out);
         assertThat(m.find()).as("'%s' in:%n%s", regex, out).isTrue();

@@ -24,4 +24,19 @@ class BenchTableTest {
         assertThat(BenchTable.jobBatchSize(raw(5.0, 2.0, 2.0, 2.0, 2.0))).isEqualTo(1);
         assertThat(BenchTable.best(raw(3.88, 3.65, 2.92)).getKey()).isEqualTo(1);
     }
+
+    @Test
+    void theJobRunsTheLayoutWithTheBestRawFigureOfAnyBatchSize() {
+        var oneOnTwo = new BenchCommand.Layout(1, 2);
+        var twoOnOne = new BenchCommand.Layout(2, 1);
+        java.util.Map<BenchCommand.Layout, java.util.SortedMap<Integer, Double>> raw = new java.util.LinkedHashMap<>();
+        raw.put(oneOnTwo, raw(3.1, 3.4, 3.3));
+        raw.put(twoOnOne, raw(3.0, 3.6, 3.2));
+        assertThat(BenchTable.bestLayout(raw)).isEqualTo(twoOnOne);
+        raw.put(oneOnTwo, raw(3.1, 3.7, 3.3));
+        assertThat(BenchTable.bestLayout(raw)).isEqualTo(oneOnTwo);
+        assertThat(BenchTable.bestLayout(java.util.Map.of())).isNull();
+        assertThat(twoOnOne.describe()).isEqualTo("2 at once x 1 thread");
+        assertThat(new BenchCommand.Layout(1, 0).describe()).isEqualTo("1 at once x auto threads");
+    }
 }

@@ -307,10 +307,13 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
         public Builder<I, O> bucketing(boolean bucketing) { this.bucketing = bucketing; return this; }
         /** Arms the delay flushes; the default is an owned single daemon thread. Tests inject a manual one. */
         public Builder<I, O> scheduler(Scheduler scheduler) { this.scheduler = scheduler; return this; }
-        /** Runs the batches; the default is an owned single daemon thread (one batch at a time). */
+        /**
+         * Runs the batches; the default is owned daemon threads, one per concurrent batch, named after
+         * {@link #threadName} ({@code name-1}, {@code name-2}, ... when there are several).
+         */
         public Builder<I, O> executor(Executor executor) { this.executor = executor; return this; }
         public Builder<I, O> threadName(String name) { this.threadName = name; return this; }
-        /** Runs first on the owned batch thread, before any batch (e.g. to set its scheduling priority). */
+        /** Runs first on each owned batch thread, before any batch (e.g. to set its scheduling priority). */
         public Builder<I, O> onBatchThreadStart(Runnable start) { this.threadStart = start; return this; }
 
         public MicroBatcher<I, O> build() {
@@ -331,7 +334,7 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             ScheduledExecutorService ownedSched = null;
             if (s == null) {
                 ScheduledExecutorService ses =
-                        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(daemon(threadName + "-timer", () -> {}));
+                        java.util.concurrent.Executors.newSingleThreadScheduledExecutor(daemon(() -> threadName + "-timer", () -> {}));
                 ownedSched = ses;
                 s = (task, delay) -> {
                     ScheduledFuture<?> f = ses.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
@@ -340,7 +343,9 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             }
             Executor e = executor;
             if (e == null) {
-                ownedExec = java.util.concurrent.Executors.newSingleThreadExecutor(daemon(threadName, threadStart));
+                AtomicInteger made = new AtomicInteger();
+                ownedExec = java.util.concurrent.Executors.newFixedThreadPool(maxConcurrentBatches, daemon(() -> maxConcurrentBatches == 1
+                        ? threadName : threadName + "-" + made.incrementAndGet(), threadStart));
                 e = ownedExec;
             }
             java.util.concurrent.ExecutorService fe = ownedExec;
@@ -351,7 +356,7 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
                 }
                 if (fe != null) {
                     fe.shutdown();
-                    // The running batch may still be inside the model: whoever closes the model next must wait.
+                    // Running batches may still be inside the model: whoever closes the model next must wait.
                     try {
                         if (!fe.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
                             throw new IllegalStateException("a batch was still running " + CLOSE_WAIT + " after close");
@@ -364,12 +369,12 @@ public final class MicroBatcher<I, O> implements AutoCloseable {
             });
         }
 
-        private static java.util.concurrent.ThreadFactory daemon(String name, Runnable start) {
+        private static java.util.concurrent.ThreadFactory daemon(java.util.function.Supplier<String> name, Runnable start) {
             return r -> {
                 Thread t = new Thread(() -> {
                     start.run();
                     r.run();
-                }, name);
+                }, name.get());
                 t.setDaemon(true);
                 return t;
             };

@@ -154,7 +154,7 @@ public final class SiglipStreamJob {
                 conf.get(JobOptions.VARIANT), conf.get(JobOptions.INTRA_OP_THREADS), conf.get(JobOptions.INTRA_OP_SPIN_WAIT),
                 conf.get(JobOptions.INFERENCE_NICE), conf.get(JobOptions.ALLOW_CPU_FALLBACK), conf.get(JobOptions.MAX_BATCH_SIZE),
                 conf.get(JobOptions.MAX_BATCH_DELAY).toMillis(), conf.get(JobOptions.BATCH_DISPATCH_WHEN_IDLE),
-                conf.get(JobOptions.BATCH_BUCKETING),
+                conf.get(JobOptions.BATCH_CONCURRENCY), conf.get(JobOptions.BATCH_BUCKETING),
                 conf.get(JobOptions.PREPROCESS_THREADS), conf.get(JobOptions.PREPROCESS_NICE));
         ImageScoringFunction.Settings settings = new ImageScoringFunction.Settings(
                 conf.get(JobOptions.OUTPUT_TOPIC), conf.get(JobOptions.DEFAULT_THRESHOLD),
@@ -261,6 +261,10 @@ public final class SiglipStreamJob {
             if (conf.get(JobOptions.MAX_BATCH_SIZE) < 1) {
                 throw new IllegalArgumentException(JobOptions.MAX_BATCH_SIZE.key() + " must be >= 1, got "
                         + conf.get(JobOptions.MAX_BATCH_SIZE));
+            }
+            if (conf.get(JobOptions.BATCH_CONCURRENCY) < 1) {
+                throw new IllegalArgumentException(JobOptions.BATCH_CONCURRENCY.key() + " must be >= 1, got "
+                        + conf.get(JobOptions.BATCH_CONCURRENCY));
             }
             if (conf.get(JobOptions.ASYNC_CAPACITY) < 1) {
                 throw new IllegalArgumentException(JobOptions.ASYNC_CAPACITY.key() + " must be >= 1, got "

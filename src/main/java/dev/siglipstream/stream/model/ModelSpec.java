@@ -18,6 +18,7 @@ import java.io.Serializable;
  * @param maxBatchSize batch flush size
  * @param maxBatchDelayMs batch flush delay in milliseconds
  * @param dispatchWhenIdle start a batch as soon as the model is idle instead of waiting for the delay
+ * @param concurrentBatches batches that run at once on the session, each on its own inference thread
  * @param bucketing pad batches to powers of two
  * @param preprocessThreads size of the per-JVM preprocessing pool
  * @param preprocessNice Linux nice value of the preprocessing pool's threads; null leaves them alone
@@ -34,6 +35,7 @@ public record ModelSpec(
         int maxBatchSize,
         long maxBatchDelayMs,
         boolean dispatchWhenIdle,
+        int concurrentBatches,
         boolean bucketing,
         int preprocessThreads,
         Integer preprocessNice) implements Serializable {
@@ -41,6 +43,6 @@ public record ModelSpec(
     /** The same spec on another device (the subtask's GPU). */
     public ModelSpec onDevice(String provider, int deviceId) {
         return new ModelSpec(model, provider, deviceId, variant, intraOpThreads, spinWait, inferenceNice, allowCpuFallback,
-                maxBatchSize, maxBatchDelayMs, dispatchWhenIdle, bucketing, preprocessThreads, preprocessNice);
+                maxBatchSize, maxBatchDelayMs, dispatchWhenIdle, concurrentBatches, bucketing, preprocessThreads, preprocessNice);
     }
 }

@@ -163,8 +163,8 @@ public final class SharedModels {
         volatile PixelArrays pixels;
         volatile ExecutorService pool;
         volatile long loadTimeMs;
-        /** Only touched by the batcher's single thread (see batchBuffer). */
-        private FloatBuffer scratch;
+        /** Each inference thread's input buffer (see batchBuffer). */
+        private final ThreadLocal<FloatBuffer> scratch = new ThreadLocal<>();
         private final Map<String, CompletableFuture<float[][]>> texts =
                 new LinkedHashMap<>(16, 0.75f, true) {
                     @Override
@@ -205,6 +205,7 @@ public final class SharedModels {
                     .maxBatchSize(spec.maxBatchSize())
                     .maxDelay(Duration.ofMillis(spec.maxBatchDelayMs()))
                     .dispatchWhenIdle(spec.dispatchWhenIdle())
+                    .maxConcurrentBatches(spec.concurrentBatches())
                     .bucketing(spec.bucketing())
                     .threadName("siglip-inference")
                     .onBatchThreadStart(() -> applyNice(nice, "siglip.model.inference-nice", "inference thread"))
@@ -288,19 +289,19 @@ public final class SharedModels {
         }
 
         /**
-         * The direct input buffer of the next batch, {@code floats} long. Reused from batch to batch:
-         * the batcher runs one batch at a time on its single thread, and the session has copied or
+         * The direct input buffer of the calling inference thread's next batch, {@code floats} long.
+         * Reused from batch to batch: a thread runs one batch at a time, and the session has copied or
          * finished with the buffer when {@code imageEmbeddings} returns. Allocating a fresh direct
          * buffer per batch (19 MB at 32 base-size images) zeroed it and left it to the GC.
          */
         private FloatBuffer batchBuffer(int perItem, int padded) {
             int floats = perItem * padded;
-            FloatBuffer b = scratch;
+            FloatBuffer b = scratch.get();
             if (b == null || b.capacity() < floats) {
                 long capacity = (long) perItem * Math.max(padded, spec.maxBatchSize());
                 b = ByteBuffer.allocateDirect(Math.toIntExact(capacity * Float.BYTES)).order(ByteOrder.nativeOrder())
                         .asFloatBuffer();
-                scratch = b;
+                scratch.set(b);
             }
             b.clear();
             b.limit(floats);

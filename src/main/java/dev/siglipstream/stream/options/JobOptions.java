@@ -146,6 +146,13 @@ public final class JobOptions {
             .withDescription("Start a batch as soon as the model is idle, with the images that have gathered, instead of "
                     + "waiting for max-size or max-delay. Under load nothing changes (images gather while a batch runs); "
                     + "at low load an image no longer waits up to max-delay in front of an idle model.");
+    public static final ConfigOption<Integer> BATCH_CONCURRENCY = key("siglip.batch.concurrency")
+            .intType().defaultValue(1)
+            .withDescription("Batches that run at once on a task manager's shared session, each on an inference thread of "
+                    + "its own. 1 runs one batch at a time, ONNX Runtime's intra-op threads sharing the cores. On a CPU "
+                    + "task manager, N with siglip.model.intra-op-threads 1 gives each of N cores a batch of its own: "
+                    + "intra-op threads wait for each other at every operator, so one that loses its core for a moment "
+                    + "(to preprocessing, Kafka or the JIT) holds the others up; a batch on one thread only holds up itself.");
     public static final ConfigOption<Boolean> BATCH_BUCKETING = key("siglip.batch.bucketing")
             .booleanType().defaultValue(false)
             .withDescription("Pad batches to powers of two so GPU providers do not re-plan for every size.");

@@ -40,6 +40,7 @@ class SharedModelsTest {
                 public int embeddingDim() { return fake.embeddingDim(); }
                 public void preprocess(byte[] b, FloatBuffer dst) throws ImageRejectedException { fake.preprocess(b, dst); }
                 public float[][] imageEmbeddings(FloatBuffer px, int n) {
+                    beforeBatch.run();
                     synchronized (IMAGE_BATCHES) {
                         IMAGE_BATCHES.add(n);
                         ThreadNice.current().ifPresent(BATCH_NICE::add);
@@ -65,9 +66,16 @@ class SharedModelsTest {
     }
 
     private static ModelSpec spec(int maxBatch, boolean bucketing, Integer inferenceNice, Integer preprocessNice) {
-        return new ModelSpec("m", "cpu", -1, "fp32", 1, false, inferenceNice, false, maxBatch, 50, false, bucketing, 1,
+        return spec(maxBatch, bucketing, inferenceNice, preprocessNice, 1);
+    }
+
+    private static ModelSpec spec(int maxBatch, boolean bucketing, Integer inferenceNice, Integer preprocessNice, int concurrency) {
+        return new ModelSpec("m", "cpu", -1, "fp32", 1, false, inferenceNice, false, maxBatch, 50, false, concurrency, bucketing, 1,
                 preprocessNice);
     }
+
+    /** Runs at the start of every image batch of the counting model; tests set it and reset it. */
+    static volatile Runnable beforeBatch = () -> {};
 
     @Test
     void oneSessionPerSpecSharedAndReferenceCounted() throws Exception {
@@ -167,6 +175,43 @@ class SharedModelsTest {
                         .isEqualTo(fake.probabilities(new float[][] {embedding}, own)[0]);
             }
         }
+    }
+
+    @Test
+    void withConcurrencyTwoTwoBatchesRunAtOnceEachOnItsOwnThreadAndBuffer() throws Exception {
+        FakeModel fake = new FakeModel();
+        float[][] texts = fake.textEmbeddings(List.of("a cat", "a dog"));
+        List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+        // Each batch waits inside the model for another one: only batches that run at once get past.
+        java.util.concurrent.CyclicBarrier twoInside = new java.util.concurrent.CyclicBarrier(2);
+        beforeBatch = () -> {
+            threads.add(Thread.currentThread().getName());
+            try {
+                twoInside.await(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("no second batch ran meanwhile", e);
+            }
+        };
+        try (SharedModels.Handle h = SharedModels.acquire(spec(2, false, null, null, 2), new CountingLoader())) {
+            List<float[]> pixels = new ArrayList<>();
+            List<CompletableFuture<SharedModels.ImageResult>> fs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) { // two full batches of 2: the second starts while the first is inside
+                float[] px = h.pixelBuffer();
+                java.util.Arrays.fill(px, 0, 16, 0.1f * (i + 1));
+                java.util.Arrays.fill(px, 16, 32, 0.2f);
+                java.util.Arrays.fill(px, 32, 48, 0.4f / (i + 1));
+                pixels.add(px.clone());
+                fs.add(h.embed(px, texts));
+            }
+            for (int i = 0; i < 4; i++) {
+                SharedModels.ImageResult r = fs.get(i).get(60, TimeUnit.SECONDS);
+                assertThat(r.batchSize()).isEqualTo(2);
+                assertThat(r.embedding()).isEqualTo(fake.imageEmbeddings(FloatBuffer.wrap(pixels.get(i)), 1)[0]);
+            }
+        } finally {
+            beforeBatch = () -> {};
+        }
+        assertThat(threads).containsExactlyInAnyOrder("siglip-inference-1", "siglip-inference-2");
     }
 
     @Test

@@ -98,6 +98,14 @@ class JobArgumentsTest {
     }
 
     @Test
+    void batchConcurrencyIsOneUnlessGiven() {
+        assertThat(parse().get(JobOptions.BATCH_CONCURRENCY)).isEqualTo(1);
+        assertThat(parse("-D", "siglip.batch.concurrency=2").get(JobOptions.BATCH_CONCURRENCY)).isEqualTo(2);
+        assertThatThrownBy(() -> parse("-D", "siglip.batch.concurrency=two"))
+                .hasMessageContaining("setting 'siglip.batch.concurrency': cannot read 'two' as an integer");
+    }
+
+    @Test
     void inferenceNiceIsUnsetUnlessGivenAndMustBeANumber() {
         assertThat(parse().get(JobOptions.INFERENCE_NICE)).isNull();
         assertThat(parse("-D", "siglip.model.inference-nice=-10").get(JobOptions.INFERENCE_NICE)).isEqualTo(-10);
