@@ -79,7 +79,7 @@ public final class EndToEndBench {
     public record Settings(String model, String variant, int events, int warmupEvents, boolean smallImages, int maxBatchSize,
             Duration maxBatchDelay, boolean dispatchWhenIdle, int concurrentBatches, int parallelism, int intraOpThreads, boolean spinWait, Integer inferenceNice, int preprocessThreads, Integer preprocessNice, int asyncCapacity,
             Duration checkpointInterval, Duration bufferTimeout, boolean exactlyOnce, double loadFraction,
-            Duration latencyDuration, int minLatencyEvents, int maxLatencyEvents, Duration timeout) {
+            Duration latencyDuration, int minLatencyEvents, int maxLatencyEvents, Duration timeout, int segments) {
 
         public static Builder builder(String model) {
             return new Builder(model);
@@ -112,6 +112,7 @@ public final class EndToEndBench {
         private int maxLatencyEvents = 100_000;
         private Duration bufferTimeout = Duration.ofMillis(5);
         private Duration timeout = Duration.ofMinutes(20);
+        private int segments = 1;
 
         private Builder(String model) {
             this.model = model;
@@ -156,6 +157,13 @@ public final class EndToEndBench {
         public Builder bufferTimeout(Duration d) { this.bufferTimeout = d; return this; }
         /** Give up when a phase has not finished within this long. */
         public Builder timeout(Duration d) { this.timeout = d; return this; }
+        /**
+         * Splits the timed events into this many segments, produced one after another once the job has
+         * gone idle, with the {@link RawProbe} run before the first and after each: a raw figure taken
+         * seconds from each end-to-end one, so that a machine whose speed drifts (a shared one) moves
+         * both alike. Each segment is rounded down to whole rounds of batches (at least one).
+         */
+        public Builder segments(int n) { this.segments = n; return this; }
 
         public Settings build() {
             Objects.requireNonNull(model, "model");
@@ -163,6 +171,7 @@ public final class EndToEndBench {
             if (maxBatchSize < 1) throw new IllegalArgumentException("maxBatchSize must be >= 1, got " + maxBatchSize);
             if (parallelism < 1) throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
             if (concurrentBatches < 1) throw new IllegalArgumentException("concurrentBatches must be >= 1, got " + concurrentBatches);
+            if (segments < 1) throw new IllegalArgumentException("segments must be >= 1, got " + segments);
             if (preprocessThreads < 1) throw new IllegalArgumentException("preprocessThreads must be >= 1, got " + preprocessThreads);
             if (intraOpThreads < 0) throw new IllegalArgumentException("intraOpThreads must be >= 0, got " + intraOpThreads);
             if (!(loadFraction > 0 && loadFraction <= 1)) {
@@ -176,9 +185,21 @@ public final class EndToEndBench {
             int warmup = warmupEvents >= 0 ? warmupEvents : events / 4;
             return new Settings(model, variant, events, warmup, smallImages, maxBatchSize, maxBatchDelay, dispatchWhenIdle,
                     concurrentBatches, parallelism, intraOpThreads, spinWait, inferenceNice, preprocessThreads, preprocessNice, capacity, checkpointInterval, bufferTimeout, exactlyOnce, loadFraction,
-                    latencyDuration, minLatencyEvents, maxLatencyEvents, timeout);
+                    latencyDuration, minLatencyEvents, maxLatencyEvents, timeout, segments);
         }
     }
+
+    /** A raw figure of the model alone, taken in the bench's process while the job is idle (see {@link Builder#segments}). */
+    @FunctionalInterface
+    public interface RawProbe {
+        RawFigure measure() throws Exception;
+    }
+
+    /**
+     * What one {@link RawProbe} measured: images/s of the vision tower alone, the process CPU per image
+     * meanwhile, and the machine's steal (NaN where unknown).
+     */
+    public record RawFigure(double imagesPerSecond, double cpuMillisPerImage, double stealPercent) {}
 
     /** Percentiles of one latency sample, in milliseconds. */
     public record Latency(double p50, double p95, double p99, double max, int count) {
@@ -225,20 +246,44 @@ public final class EndToEndBench {
      *     window ({@code /proc/stat}); NaN where unknown
      * @param stageLatency per stage of the scoring operator ({@link #STAGES}), its percentiles in the
      *     latency phase
+     * @param segmentRates with segments, each segment's events/s (as {@code eventsPerSecond}); else empty
+     * @param rawBetween with segments and a probe, the raw figures before the first segment and after
+     *     each (one more than the segments); else empty
      */
     public record Result(int events, int scored, int deadLetters, int warmupAccounted, int duplicates, double seconds, double eventsPerSecond, double committedPerSecond,
             double meanBatchSize, double batchMillis, double cpuMillisPerEvent, double offeredRate, int latencyEvents, int latencyAccounted,
             double latencyBatchMillis, double latencyBatchSize, Latency scoredLatency, Latency visibleLatency, Latency scoringLatency,
-            Latency wakeUpDelay, double stealPercent, Map<String, Latency> stageLatency) {
+            Latency wakeUpDelay, double stealPercent, Map<String, Latency> stageLatency, double[] segmentRates, List<RawFigure> rawBetween) {
 
         /** Every event of both phases came out exactly once. */
         public boolean allAccounted() {
             return scored + deadLetters == events && latencyAccounted == latencyEvents && duplicates == 0;
         }
+
+        /**
+         * Per segment, its rate ÷ the mean of the raw figures taken right before and after it; empty
+         * without segments and a probe.
+         */
+        public double[] segmentRatios() {
+            if (rawBetween.size() != segmentRates.length + 1) return new double[0];
+            double[] r = new double[segmentRates.length];
+            for (int k = 0; k < r.length; k++) {
+                r[k] = segmentRates[k] / ((rawBetween.get(k).imagesPerSecond() + rawBetween.get(k + 1).imagesPerSecond()) / 2);
+            }
+            return r;
+        }
     }
 
     /** Runs both phases and returns the figures; progress goes to {@code log}. */
     public static Result run(Settings s, PrintStream log) throws Exception {
+        return run(s, log, null);
+    }
+
+    /**
+     * Runs both phases and returns the figures; with {@code segments > 1}, {@code probe} (when not null)
+     * runs between the segments of the throughput phase. Progress goes to {@code log}.
+     */
+    public static Result run(Settings s, PrintStream log, RawProbe probe) throws Exception {
         Path work = Files.createTempDirectory("siglip-e2e-bench");
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(work.resolve("kafka"), 0)) {
             broker.createTopic(IMAGES, s.parallelism());
@@ -252,17 +297,19 @@ public final class EndToEndBench {
 
             try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap);
                     Reader reader = new Reader(bootstrap)) {
-                long wall = System.currentTimeMillis();
-                for (int i = 0; i < s.warmupEvents() + s.events(); i++) {
-                    // Warm-up events first, in the same partitions: the timed ones queue behind them.
-                    String id = i < s.warmupEvents() ? "w-" + i : "t-" + (i - s.warmupEvents());
-                    ImageEvent e = ImageEvent.newBuilder().setId(id).setImage(ByteBuffer.wrap(images.get(i % images.size())))
-                            .setEventTime(Instant.ofEpochMilli(wall)).build();
-                    producer.send(new ProducerRecord<>(IMAGES, id.getBytes(StandardCharsets.UTF_8), codec.encode(e)));
+                boolean segmented = s.segments() > 1;
+                int round = s.maxBatchSize() * s.concurrentBatches();
+                int perSegment = segmented ? Math.max(round, s.events() / s.segments() / round * round) : s.events();
+                int timed = perSegment * s.segments();
+                // Warm-up events first, in the same partitions: the timed ones queue behind them (all of
+                // them, unless segmented: then each segment once the job is idle again).
+                send(producer, codec, images, "w-", 0, s.warmupEvents());
+                if (!segmented) {
+                    send(producer, codec, images, "t-", 0, timed);
                 }
-                producer.flush();
-                log.printf("e2e: %d warm-up + %d timed events (%s) produced to the in-process broker%n", s.warmupEvents(), s.events(),
-                        s.smallImages() ? "64x64 generated JPEGs" : "640x480 COCO JPEG");
+                log.printf("e2e: %d warm-up + %d timed events (%s%s) produced to the in-process broker%n", s.warmupEvents(), timed,
+                        s.smallImages() ? "64x64 generated JPEGs" : "640x480 COCO JPEG",
+                        segmented ? "; the timed ones in " + s.segments() + " segments of " + perSegment + ", later" : "");
 
                 Configuration conf = jobConfiguration(s, bootstrap, labelSets);
                 // The async operator checkpoints its in-flight events, images included: a few 640x480
@@ -273,13 +320,56 @@ public final class EndToEndBench {
                 SiglipStreamJob.build(env, conf, Models.defaultLoader(conf));
                 JobClient job = env.executeAsync("siglip-e2e-bench");
                 try {
-                    Phase throughput = reader.await("t-", s.events(), s.timeout(), job);
-                    Phase warmup = reader.await("w-", s.warmupEvents(), s.timeout(), job);
-                    Reader.Window committed = reader.window(throughput);
-                    double committedRate = committed.rate();
-                    double tp = Double.isNaN(throughput.scoredRate(warmup)) ? committedRate : throughput.scoredRate(warmup);
+                    Phase throughput;
+                    Phase warmup;
+                    double tp;
+                    double committedRate;
+                    double cpuPerEvent;
+                    double steal;
+                    double[] segmentRates = new double[0];
+                    List<RawFigure> rawBetween = new ArrayList<>();
+                    if (!segmented) {
+                        throughput = reader.await("t-", timed, s.timeout(), job);
+                        warmup = reader.await("w-", s.warmupEvents(), s.timeout(), job);
+                        Reader.Window committed = reader.window(throughput);
+                        committedRate = committed.rate();
+                        tp = Double.isNaN(throughput.scoredRate(warmup)) ? committedRate : throughput.scoredRate(warmup);
+                        cpuPerEvent = committed.cpuMillisPerEvent();
+                        steal = committed.stealPercent();
+                    } else {
+                        warmup = reader.await("w-", s.warmupEvents(), s.timeout(), job);
+                        segmentRates = new double[s.segments()];
+                        if (probe != null) rawBetween.add(probe.measure());
+                        MachineSample[] bounds = new MachineSample[2 * s.segments()];
+                        throughput = null;
+                        for (int k = 0; k < s.segments(); k++) {
+                            bounds[2 * k] = MachineSample.now();
+                            send(producer, codec, images, "t-", k * perSegment, (k + 1) * perSegment);
+                            throughput = reader.await("t-", (k + 1) * perSegment, s.timeout(), job);
+                            bounds[2 * k + 1] = MachineSample.now();
+                            segmentRates[k] = throughput.scoredRate(k * perSegment, (k + 1) * perSegment);
+                            if (probe != null) rawBetween.add(probe.measure());
+                            log.printf(java.util.Locale.ROOT, "e2e: segment %d: %.2f events/s scored%s%n", k + 1, segmentRates[k],
+                                    probe == null ? "" : String.format(java.util.Locale.ROOT, ", raw %.2f before and %.2f after",
+                                            rawBetween.get(k).imagesPerSecond(), rawBetween.get(k + 1).imagesPerSecond()));
+                        }
+                        Reader.Window committed = reader.window(throughput);
+                        committedRate = committed.rate();
+                        tp = throughput.segmentsRate(perSegment, s.segments());
+                        double cpu = 0;
+                        double stealSum = 0;
+                        double seconds = 0;
+                        for (int k = 0; k < s.segments(); k++) {
+                            cpu += bounds[2 * k + 1].cpuMillisSince(bounds[2 * k]);
+                            double sec = (bounds[2 * k + 1].nanos() - bounds[2 * k].nanos()) / 1e9;
+                            stealSum += bounds[2 * k + 1].stealPercentSince(bounds[2 * k]) * sec;
+                            seconds += sec;
+                        }
+                        cpuPerEvent = cpu / timed;
+                        steal = stealSum / seconds;
+                    }
                     log.printf(java.util.Locale.ROOT, "e2e: throughput %.2f events/s scored, %.2f committed (%d events, %.2f s "
-                            + "first-to-last output)%n", tp, committedRate, s.events(), throughput.seconds());
+                            + "first-to-last output)%n", tp, committedRate, timed, throughput.seconds());
 
                     double offered = Math.max(0.1, tp * s.loadFraction());
                     int n = (int) Math.min(s.maxLatencyEvents(),
@@ -313,22 +403,22 @@ public final class EndToEndBench {
                     paced.setDaemon(true);
                     Phase latency;
                     Latency wakeUpDelay;
-                    try (StallProbe probe = new StallProbe()) {
+                    try (StallProbe stalls = new StallProbe()) {
                         paced.start();
                         latency = reader.await("l-", n, s.timeout().plus(Duration.ofNanos((long) (n / offered * 1e9))), job);
                         paced.join();
-                        wakeUpDelay = probe.stop();
+                        wakeUpDelay = stalls.stop();
                     }
 
                     double[] scoredMs = latency.each((scored, visible, i) -> scored - sentMillis[i]);
                     double[] visibleMs = latency.each((scored, visible, i) -> (visible - sentNanos[i]) / 1e6);
-                    return new Result(s.events(), throughput.scored, throughput.dead, warmup.scored + warmup.dead,
+                    return new Result(timed, throughput.scored, throughput.dead, warmup.scored + warmup.dead,
                             reader.duplicates(),
-                            throughput.seconds(), tp, committedRate, throughput.meanBatchSize(), throughput.meanBatchMillis(), committed.cpuMillisPerEvent(), offered, n,
+                            throughput.seconds(), tp, committedRate, throughput.meanBatchSize(), throughput.meanBatchMillis(), cpuPerEvent, offered, n,
                             latency.scored + latency.dead, latency.meanBatchMillis(), latency.meanBatchSize(),
                             Latency.of(scoredMs), Latency.of(visibleMs),
-                            Latency.of(latency.inScoringMillis()), wakeUpDelay, committed.stealPercent(),
-                            latency.stageLatencies());
+                            Latency.of(latency.inScoringMillis()), wakeUpDelay, steal,
+                            latency.stageLatencies(), segmentRates, List.copyOf(rawBetween));
                 } finally {
                     job.cancel().get();
                 }
@@ -336,6 +426,19 @@ public final class EndToEndBench {
         } finally {
             deleteQuietly(work);
         }
+    }
+
+    /** Produces events {@code <prefix><from>} up to {@code <prefix><to - 1>}, cycling through {@code images}, and flushes. */
+    private static void send(KafkaProducer<byte[], byte[]> producer, AvroCodec<ImageEvent> codec, List<byte[]> images, String prefix,
+            int from, int to) {
+        Instant now = Instant.now();
+        for (int i = from; i < to; i++) {
+            String id = prefix + i;
+            ImageEvent e = ImageEvent.newBuilder().setId(id).setImage(ByteBuffer.wrap(images.get(i % images.size())))
+                    .setEventTime(now).build();
+            producer.send(new ProducerRecord<>(IMAGES, id.getBytes(StandardCharsets.UTF_8), codec.encode(e)));
+        }
+        producer.flush();
     }
 
     static Configuration jobConfiguration(Settings s, String bootstrap, Path labelSets) {
@@ -463,7 +566,35 @@ public final class EndToEndBench {
          * batch. NaN when all events were scored at once.
          */
         double scoredRate(Phase... others) {
-            double[] mine = scoredTimes();
+            return rate(scoredTimes(), others);
+        }
+
+        /** {@link #scoredRate} of the events with index {@code from} to {@code to - 1} alone. */
+        double scoredRate(int from, int to) {
+            return rate(scoredTimes(from, to));
+        }
+
+        /**
+         * Over segments of {@code perSegment} events each: the events counted by each segment's
+         * {@link #scoredRate(int, int)} ÷ the sum of their windows (the idle time between segments is
+         * in no window).
+         */
+        double segmentsRate(int perSegment, int segments) {
+            double counted = 0;
+            double seconds = 0;
+            for (int k = 0; k < segments; k++) {
+                double[] times = scoredTimes(k * perSegment, (k + 1) * perSegment);
+                double rate = rate(times);
+                if (Double.isNaN(rate)) continue;
+                double window = (Arrays.stream(times).max().getAsDouble() - Arrays.stream(times).min().getAsDouble()) / 1000.0;
+                counted += rate * window;
+                seconds += window;
+            }
+            return seconds > 0 ? counted / seconds : Double.NaN;
+        }
+
+        /** See {@link #scoredRate(Phase...)}: {@code mine} are this phase's scoring times in the window. */
+        private double rate(double[] mine, Phase... others) {
             if (mine.length == 0) return Double.NaN;
             double first = Arrays.stream(mine).min().getAsDouble();
             double last = Arrays.stream(mine).max().getAsDouble();
@@ -484,6 +615,16 @@ public final class EndToEndBench {
         /** When each event seen was scored, wall milliseconds. */
         private double[] scoredTimes() {
             return each((scored, visible, i) -> scored);
+        }
+
+        /** When each event seen with index {@code from} to {@code to - 1} was scored, wall milliseconds. */
+        private double[] scoredTimes(int from, int to) {
+            double[] out = new double[seen.get(from, to).cardinality()];
+            int k = 0;
+            for (int i = seen.nextSetBit(from); i >= 0 && i < to; i = seen.nextSetBit(i + 1)) {
+                out[k++] = scoredAt[i];
+            }
+            return out;
         }
 
         /** Images per inference batch: images ÷ batches (an image of a batch of b counts 1/b of a batch). */

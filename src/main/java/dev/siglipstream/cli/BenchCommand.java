@@ -146,10 +146,24 @@ final class BenchCommand implements Callable<Integer> {
             settings = endToEndOptions.settings(modelOptions.folder().toString(), modelOptions.variant, layout.threads(),
                     layout.concurrent(), modelOptions.spinWait, best == null ? Double.NaN : best.getValue(),
                     best == null ? 32 : BenchTable.jobBatchSize(rates));
-            e2e = dev.siglipstream.bench.EndToEndBench.run(settings, System.err);
+            if (settings.segments() > 1 && best != null) {
+                try (SiglipModel probeSession = load(layout)) {
+                    int probeBatch = best.getKey();
+                    Layout probeLayout = layout;
+                    e2e = dev.siglipstream.bench.EndToEndBench.run(settings, System.err, () -> {
+                        Raw raw = raw(probeSession, probeBatch, probeLayout.concurrent());
+                        System.out.printf("vision batch=%d images/s=%s%s%s (between end-to-end segments)%n", probeBatch, raw.rate(),
+                                raw.cost(), probeLayout.suffix());
+                        return new dev.siglipstream.bench.EndToEndBench.RawFigure(raw.rate().median(), raw.cost().cpuMsPerImage(),
+                                raw.cost().stealPercent());
+                    });
+                }
+            } else {
+                e2e = dev.siglipstream.bench.EndToEndBench.run(settings, System.err);
+            }
         }
         double rawAfter = Double.NaN;
-        if (e2e != null && !skipVision) {
+        if (e2e != null && !skipVision && e2e.rawBetween().isEmpty()) {
             rawAfter = rawAgain(layout, settings.maxBatchSize());
         }
         new BenchTable(System.out).print("siglip bench: " + modelOptions.model + " (" + modelOptions.variant + ", intra-op threads "

@@ -2,6 +2,7 @@ package dev.siglipstream.cli;
 
 import dev.siglipstream.bench.EndToEndBench;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
@@ -40,6 +41,7 @@ final class BenchTable {
         }
         BenchCommand.Layout bestLayout = bestLayout(raw);
         Map.Entry<Integer, Double> best = bestLayout == null ? null : best(raw.get(bestLayout));
+        Map.Entry<Integer, Double> rawBest = raw.containsKey(jobLayout) ? best(raw.get(jobLayout)) : best;
         if (best != null) {
             row("vision raw images/s, best", f(best.getValue()) + " (batch " + best.getKey()
                     + (layouts ? ", " + bestLayout.describe() : "") + ")");
@@ -63,24 +65,50 @@ final class BenchTable {
             boolean rough = e2e.meanBatchSize() > 0 && e2e.scored() < 5 * e2e.meanBatchSize();
             row("end-to-end images/s", f(e2e.eventsPerSecond()) + (rough ? " ROUGH: under 5 batches" : "") + " (" + (settings.smallImages() ? "64x64 JPEGs" : "640x480 JPEG")
                     + "; " + how + ")");
+            int segments = e2e.segmentRates().length;
             row("end-to-end events", e2e.events() + " timed (after " + e2e.warmupAccounted() + " warm-up) in, " + e2e.scored() + " scored + " + e2e.deadLetters()
-                    + " dead letters, " + e2e.duplicates() + " duplicates, " + f(e2e.seconds()) + " s first-to-last output ("
-                    + f(e2e.committedPerSecond()) + " events/s as committed; images/s above is as scored)");
+                    + " dead letters, " + e2e.duplicates() + " duplicates, " + (segments > 0
+                    ? "in " + segments + " segments of " + e2e.events() / segments + ", each sent once the job was idle"
+                    : f(e2e.seconds()) + " s first-to-last output (" + f(e2e.committedPerSecond())
+                            + " events/s as committed; images/s above is as scored)"));
+            if (segments > 0) {
+                row("end-to-end images/s by segment", join(e2e.segmentRates()) + " (the row above: their events over their windows)");
+            }
+            if (!e2e.rawBetween().isEmpty()) {
+                row("vision raw images/s between segments", join(e2e.rawBetween().stream()
+                        .mapToDouble(EndToEndBench.RawFigure::imagesPerSecond).toArray()) + " (batch " + rawBest.getKey()
+                        + (layouts ? ", " + jobLayout.describe() : "") + ": before the first segment and after each, in this process, the job idle)");
+                row("end-to-end/raw by segment", join(e2e.segmentRatios()) + " (each segment's rate / the mean of the raw figures "
+                        + "either side of it)");
+            }
             row("end-to-end batches", f(e2e.meanBatchSize()) + " images/batch, " + f(e2e.batchMillis()) + " ms/batch inference");
             int cores = Runtime.getRuntime().availableProcessors();
             row("end-to-end CPU ms/event", f(e2e.cpuMillisPerEvent()) + " (whole process: job, broker and reader; "
                     + cores + " cores / this = " + f(cores * 1000 / e2e.cpuMillisPerEvent()) + " events/s if every core worked for it)");
-            BenchCommand.RawCost rawCost = rawCosts.getOrDefault(jobLayout, Map.of()).get(settings.maxBatchSize());
-            String rawName = "raw batch " + settings.maxBatchSize() + (layouts ? " (" + jobLayout.describe() + ")" : "");
-            if (rawCost != null) {
-                row("end-to-end CPU / raw CPU per image", f(e2e.cpuMillisPerEvent() / rawCost.cpuMsPerImage()) + " ("
-                        + f(e2e.cpuMillisPerEvent()) + " against " + f(rawCost.cpuMsPerImage()) + " ms at " + rawName
-                        + ": the CPU the whole path spends per image over the model's own; "
-                        + "stolen time counts in neither)");
+            // The model's own CPU per image and the steal beside it: the raw figures between the segments when
+            // there are some (taken seconds from the job's, at the probe's batch size), else the sweep's at the job's size.
+            List<EndToEndBench.RawFigure> between = e2e.rawBetween();
+            BenchCommand.RawCost sweep = rawCosts.getOrDefault(jobLayout, Map.of()).get(settings.maxBatchSize());
+            String rawName;
+            double rawCpu;
+            String rawSteal;
+            if (!between.isEmpty()) {
+                rawName = "the raw figures between segments (batch " + rawBest.getKey() + (layouts ? ", " + jobLayout.describe() : "") + ")";
+                rawCpu = between.stream().mapToDouble(EndToEndBench.RawFigure::cpuMillisPerImage).average().orElse(Double.NaN);
+                rawSteal = "raw between segments " + pct(between.stream().mapToDouble(EndToEndBench.RawFigure::stealPercent).average()
+                        .orElse(Double.NaN)) + ", end to end " + pct(e2e.stealPercent());
+            } else {
+                rawName = "raw batch " + settings.maxBatchSize() + (layouts ? " (" + jobLayout.describe() + ")" : "");
+                rawCpu = sweep == null ? Double.NaN : sweep.cpuMsPerImage();
+                rawSteal = rawName + " " + pct(sweep == null ? Double.NaN : sweep.stealPercent()) + ", end to end "
+                        + pct(e2e.stealPercent()) + ", raw again " + pct(rawAfterCost == null ? Double.NaN : rawAfterCost.stealPercent());
             }
-            row("machine steal %", rawName + " " + pct(rawCost == null ? Double.NaN : rawCost.stealPercent())
-                    + ", end to end " + pct(e2e.stealPercent()) + ", raw again " + pct(rawAfterCost == null ? Double.NaN : rawAfterCost.stealPercent())
-                    + " (CPU time the hypervisor gave to other guests: every rate here falls with it)");
+            if (!Double.isNaN(rawCpu)) {
+                row("end-to-end CPU / raw CPU per image", f(e2e.cpuMillisPerEvent() / rawCpu) + " ("
+                        + f(e2e.cpuMillisPerEvent()) + " against " + f(rawCpu) + " ms at " + rawName
+                        + ": the CPU the whole path spends per image over the model's own; stolen time counts in neither)");
+            }
+            row("machine steal %", rawSteal + " (CPU time the hypervisor gave to other guests: every rate here falls with it)");
             row("latency load", f(e2e.offeredRate()) + " events/s offered (" + f(settings.loadFraction())
                     + " x end-to-end), " + e2e.latencyAccounted() + "/" + e2e.latencyEvents() + " out");
             row("latency batches", f(e2e.latencyBatchSize()) + " images/batch, " + f(e2e.latencyBatchMillis()) + " ms/batch inference");
@@ -121,7 +149,9 @@ final class BenchTable {
                     + " (right after end to end; the ratio below divides by the higher raw figure)");
         }
         row("peak resident memory", peakRss < 0 ? "n/a" : (peakRss >> 20) + " MiB (VmHWM, whole run)");
-        if (e2e != null && best != null) {
+        if (e2e != null && e2e.segmentRatios().length > 0) {
+            out.printf(Locale.ROOT, "end-to-end/raw: %.2f%n", BenchCommand.Figure.of(e2e.segmentRatios()).median());
+        } else if (e2e != null && best != null) {
             double denominator = Double.isNaN(rawAfter) ? best.getValue() : Math.max(best.getValue(), rawAfter);
             out.printf(Locale.ROOT, "end-to-end/raw: %.2f%n", e2e.eventsPerSecond() / denominator);
         }
@@ -166,6 +196,14 @@ final class BenchTable {
             if (best == null || e.getValue() > best.getValue()) best = e;
         }
         return best;
+    }
+
+    private static String join(double[] values) {
+        StringBuilder b = new StringBuilder();
+        for (double v : values) {
+            b.append(b.length() == 0 ? "" : ", ").append(f(v));
+        }
+        return b.toString();
     }
 
     private static String pct(double v) {

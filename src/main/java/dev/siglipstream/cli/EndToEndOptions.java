@@ -16,8 +16,8 @@ final class EndToEndOptions {
     boolean quick;
 
     @Option(names = "--events", defaultValue = "0", paramLabel = "N",
-            description = "Events of the throughput phase; 0 = about 40 s at the best raw rate and at least 6 batches "
-                    + "(100..60000; 200 with --quick).")
+            description = "Events of the throughput phase; 0 = about 40 s at the best raw rate, at least 6 batches and 3 "
+                    + "rounds of batches per segment (100..60000; 200 with --quick).")
     int events;
 
     @Option(names = "--warmup-events", defaultValue = "-1", paramLabel = "N",
@@ -64,6 +64,16 @@ final class EndToEndOptions {
                     + "section waits for its slowest thread, and a preempted one stalls the rest.")
     int intraOpThreads;
 
+    @Option(names = "--e2e-segments", defaultValue = "0", paramLabel = "N",
+            description = "Splits the timed events into N segments, sent one after another once the job is idle, with a raw "
+                    + "figure (the best raw layout and batch size, same session settings) measured before the first and "
+                    + "after each: each segment's rate is divided by the mean of the raw figures on either side of it, "
+                    + "seconds away, so a machine whose speed drifts moves both alike (a shared machine's raw rate moves "
+                    + "by a fifth within minutes); end-to-end/raw is the median of those ratios. 1 = one batch of events "
+                    + "sent before the job starts, the ratio taken against the best raw figure or the one measured again "
+                    + "after the run, whichever is higher. Default: 3 (1 with --quick).")
+    int segments;
+
     @Option(names = "--e2e-concurrent-batches", defaultValue = "0", paramLabel = "N",
             description = "Batches the job runs at once (siglip.batch.concurrency); 0 = as the best raw layout "
                     + "(see --concurrent-batches). Default: ${DEFAULT-VALUE}.")
@@ -102,8 +112,12 @@ final class EndToEndOptions {
             double bestRaw, int bestBatch) {
         int batch = batchSize > 0 ? batchSize : bestBatch;
         double raw = Double.isNaN(bestRaw) ? 25 : bestRaw;
+        int concurrent = concurrentBatches > 0 ? concurrentBatches : rawConcurrentBatches;
+        // Enough for 6 batches, and for 3 rounds of batches per segment (the first round of each is not timed).
+        int segmentCount = segments > 0 ? segments : quick ? 1 : 3;
+        long fewest = Math.max(6L * batch, (long) segmentCount * 3 * batch * concurrent);
         int n = events > 0 ? events
-                : quick ? 200 : (int) Math.max(100, Math.min(60_000, Math.max(6L * batch, Math.round(raw * 40))));
+                : quick ? 200 : (int) Math.max(100, Math.min(60_000, Math.max(fewest, Math.round(raw * 40))));
         int warmup = warmupEvents >= 0 ? warmupEvents
                 : quick ? n / 4 : (int) Math.min(100_000, Math.max(n / 4, Math.round(raw * 30)));
         Duration checkpoints;
@@ -125,7 +139,7 @@ final class EndToEndOptions {
                 .bufferTimeout(TimeUtils.parseDuration(bufferTimeout))
                 .parallelism(parallelism)
                 .intraOpThreads(intraOpThreads >= 0 ? intraOpThreads : rawIntraOpThreads)
-                .concurrentBatches(concurrentBatches > 0 ? concurrentBatches : rawConcurrentBatches)
+                .concurrentBatches(concurrent)
                 .spinWait(spinWait)
                 .inferenceNice(inferenceNice)
                 .preprocessThreads(preprocessThreads)
@@ -136,6 +150,7 @@ final class EndToEndOptions {
                 .latencyDuration(Duration.ofMillis((long) ((quick ? 2 : latencySeconds) * 1000)))
                 .minLatencyEvents(quick ? 20 : 30)
                 .maxLatencyEvents(quick ? 200 : 100_000)
+                .segments(segmentCount)
                 .build();
     }
 }

@@ -114,6 +114,46 @@ class EndToEndBenchITCase {
                 .containsPattern("(?m)^end-to-end/raw: \\d+\\.\\d\\d$");
     }
 
+    @Test
+    void segmentedRunsDivideEachSegmentByTheRawFiguresEitherSideOfIt() {
+        CliRun run = CliRun.of("bench", "--model", MODEL, "--quick", "--small-images", "--threads", "1",
+                "--batch-sizes", "8", "--events", "400", "--e2e-batch-size", "8", "--e2e-segments", "2");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String out = run.out();
+        // 400 events in 2 segments of whole batches: 200 each, all scored exactly once.
+        assertThat(out).containsPattern("end-to-end events\\s+400 timed \\(after 100 warm-up\\) in, 400 scored \\+ 0 dead letters, "
+                + "0 duplicates, in 2 segments of 200");
+        double[] rates = list(out, "end-to-end images/s by segment\\s+([^(]+) \\(");
+        double[] raw = list(out, "vision raw images/s between segments\\s+([^(]+) \\(batch 8");
+        double[] ratios = list(out, "end-to-end/raw by segment\\s+([^(]+) \\(");
+        assertThat(rates).hasSize(2);
+        assertThat(raw).hasSize(3);
+        assertThat(java.util.Arrays.stream(raw).min().getAsDouble()).isPositive();
+        assertThat(ratios).hasSize(2);
+        for (int k = 0; k < 2; k++) {
+            // Ratios are printed to 2 decimals, the rates to 3 or more significant digits.
+            double expected = rates[k] / ((raw[k] + raw[k + 1]) / 2);
+            assertThat(ratios[k]).isCloseTo(expected, org.assertj.core.data.Offset.offset(0.005 + 0.01 * expected));
+        }
+        assertThat(number(out, "(?m)^end-to-end/raw: (\\d+\\.\\d\\d)$"))
+                .isCloseTo((ratios[0] + ratios[1]) / 2, org.assertj.core.data.Offset.offset(0.011));
+        // The raw figures between segments replace the one measured again after the run, for the rate,
+        // the CPU per image and the steal.
+        assertThat(out).doesNotContain(" again ")
+                .containsPattern("machine steal %\\s+raw between segments \\S+, end to end \\S+ \\(");
+        String cpu = text(out, "end-to-end CPU / raw CPU per image\\s+(\\S+)");
+        if (!cpu.equals("n/a")) {
+            assertThat(out).contains("ms at the raw figures between segments (batch 8)");
+        }
+    }
+
+    private static double[] list(String out, String regex) {
+        String[] parts = text(out, regex).split(", ");
+        double[] v = new double[parts.length];
+        for (int i = 0; i < parts.length; i++) v[i] = Double.parseDouble(parts[i].trim());
+        return v;
+    }
+
     private static String text(String out, String regex) {
         Matcher m = Pattern.compile(regex).matcher(out);
         assertThat(m.find()).as("'%s' in:%n%s", regex, out).isTrue();
