@@ -197,9 +197,11 @@ public final class EndToEndBench {
 
     /**
      * What one {@link RawProbe} measured: images/s of the vision tower alone, the process CPU per image
-     * meanwhile, and the machine's steal (NaN where unknown).
+     * meanwhile, the machine's steal (NaN where unknown), and the cores the process used just before
+     * while nothing ran but the idle job (its broker, Flink's timers and heartbeats): that much of the
+     * raw figure's CPU was not the model's.
      */
-    public record RawFigure(double imagesPerSecond, double cpuMillisPerImage, double stealPercent) {}
+    public record RawFigure(double imagesPerSecond, double cpuMillisPerImage, double stealPercent, double idleCores) {}
 
     /** Percentiles of one latency sample, in milliseconds. */
     public record Latency(double p50, double p95, double p99, double max, int count) {

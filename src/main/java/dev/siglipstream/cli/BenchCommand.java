@@ -151,11 +151,15 @@ final class BenchCommand implements Callable<Integer> {
                     int probeBatch = best.getKey();
                     Layout probeLayout = layout;
                     e2e = dev.siglipstream.bench.EndToEndBench.run(settings, System.err, () -> {
+                        MachineSample idleFrom = MachineSample.now();
+                        Thread.sleep(1000);
+                        MachineSample idleTo = MachineSample.now();
+                        double idleCores = idleTo.cpuMillisSince(idleFrom) / ((idleTo.nanos() - idleFrom.nanos()) / 1e6);
                         Raw raw = raw(probeSession, probeBatch, probeLayout.concurrent());
-                        System.out.printf("vision batch=%d images/s=%s%s%s (between end-to-end segments)%n", probeBatch, raw.rate(),
-                                raw.cost(), probeLayout.suffix());
+                        System.out.printf(java.util.Locale.ROOT, "vision batch=%d images/s=%s%s%s (between end-to-end segments; the idle "
+                                + "job used %.3f cores in the second before)%n", probeBatch, raw.rate(), raw.cost(), probeLayout.suffix(), idleCores);
                         return new dev.siglipstream.bench.EndToEndBench.RawFigure(raw.rate().median(), raw.cost().cpuMsPerImage(),
-                                raw.cost().stealPercent());
+                                raw.cost().stealPercent(), idleCores);
                     });
                 }
             } else {

@@ -80,6 +80,10 @@ final class BenchTable {
                         + (layouts ? ", " + jobLayout.describe() : "") + ": before the first segment and after each, in this process, the job idle)");
                 row("end-to-end/raw by segment", join(e2e.segmentRatios()) + " (each segment's rate / the mean of the raw figures "
                         + "either side of it)");
+                row("idle job CPU between segments", String.format(Locale.ROOT, "%.3f", e2e.rawBetween().stream()
+                        .mapToDouble(EndToEndBench.RawFigure::idleCores).average().orElse(Double.NaN)) + " cores (mean over the second "
+                        + "before each raw figure between segments, while the job had nothing to do: that share of the cores "
+                        + "went to the job during the raw figures too)");
             }
             row("end-to-end batches", f(e2e.meanBatchSize()) + " images/batch, " + f(e2e.batchMillis()) + " ms/batch inference");
             int cores = Runtime.getRuntime().availableProcessors();

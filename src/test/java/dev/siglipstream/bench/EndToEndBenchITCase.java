@@ -137,6 +137,8 @@ class EndToEndBenchITCase {
         }
         assertThat(number(out, "(?m)^end-to-end/raw: (\\d+\\.\\d\\d)$"))
                 .isCloseTo((ratios[0] + ratios[1]) / 2, org.assertj.core.data.Offset.offset(0.011));
+        double idle = number(out, "idle job CPU between segments\\s+(\\S+) cores");
+        assertThat(idle).isGreaterThanOrEqualTo(0).isLessThan(2.5);
         // The raw figures between segments replace the one measured again after the run, for the rate,
         // the CPU per image and the steal.
         assertThat(out).doesNotContain(" again ")
