@@ -198,8 +198,8 @@ public final class EndToEndBench {
     /**
      * What one {@link RawProbe} measured: images/s of the vision tower alone, the process CPU per image
      * meanwhile, the machine's steal (NaN where unknown), and the cores the process used just before
-     * while nothing ran but the idle job (its broker, Flink's timers and heartbeats): that much of the
-     * raw figure's CPU was not the model's.
+     * while nothing ran but the idle job (its broker, Flink's timers, heartbeats and checkpoints): about
+     * that much of the raw figure's CPU was not the model's.
      */
     public record RawFigure(double imagesPerSecond, double cpuMillisPerImage, double stealPercent, double idleCores) {}
 

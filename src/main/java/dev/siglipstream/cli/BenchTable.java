@@ -81,9 +81,9 @@ final class BenchTable {
                 row("end-to-end/raw by segment", join(e2e.segmentRatios()) + " (each segment's rate / the mean of the raw figures "
                         + "either side of it)");
                 row("idle job CPU between segments", String.format(Locale.ROOT, "%.3f", e2e.rawBetween().stream()
-                        .mapToDouble(EndToEndBench.RawFigure::idleCores).average().orElse(Double.NaN)) + " cores (mean over the second "
-                        + "before each raw figure between segments, while the job had nothing to do: that share of the cores "
-                        + "went to the job during the raw figures too)");
+                        .mapToDouble(EndToEndBench.RawFigure::idleCores).average().orElse(Double.NaN)) + " cores (mean over the half "
+                        + "second before each raw figure between segments, taken once the job had gone quiet, or after 10 s (1 s with --quick): "
+                        + "about that share of the cores went to the job during the raw figures too)");
             }
             row("end-to-end batches", f(e2e.meanBatchSize()) + " images/batch, " + f(e2e.batchMillis()) + " ms/batch inference");
             int cores = Runtime.getRuntime().availableProcessors();

@@ -16,7 +16,7 @@ final class EndToEndOptions {
     boolean quick;
 
     @Option(names = "--events", defaultValue = "0", paramLabel = "N",
-            description = "Events of the throughput phase; 0 = about 40 s at the best raw rate, at least 6 batches and 3 "
+            description = "Events of the throughput phase; 0 = about 40 s at the best raw rate, at least 6 batches and 5 "
                     + "rounds of batches per segment (100..60000; 200 with --quick).")
     int events;
 
@@ -113,9 +113,10 @@ final class EndToEndOptions {
         int batch = batchSize > 0 ? batchSize : bestBatch;
         double raw = Double.isNaN(bestRaw) ? 25 : bestRaw;
         int concurrent = concurrentBatches > 0 ? concurrentBatches : rawConcurrentBatches;
-        // Enough for 6 batches, and for 3 rounds of batches per segment (the first round of each is not timed).
         int segmentCount = segments > 0 ? segments : quick ? 1 : 3;
-        long fewest = Math.max(6L * batch, (long) segmentCount * 3 * batch * concurrent);
+        // Enough for 6 batches, and for 5 rounds of batches per segment: the first round of each is not
+        // timed, and the last may leave a thread idle while another finishes.
+        long fewest = Math.max(6L * batch, (long) segmentCount * 5 * batch * concurrent);
         int n = events > 0 ? events
                 : quick ? 200 : (int) Math.max(100, Math.min(60_000, Math.max(fewest, Math.round(raw * 40))));
         int warmup = warmupEvents >= 0 ? warmupEvents
