@@ -136,10 +136,8 @@ final class BenchCommand implements Callable<Integer> {
     private int benchEndToEnd() throws Exception {
         dev.siglipstream.bench.EndToEndBench.Settings settings = null;
         dev.siglipstream.bench.EndToEndBench.Result e2e = null;
-        Layout layout = BenchTable.bestLayout(rawRates);
-        if (layout == null) {
-            layout = layouts().get(0);
-        }
+        // Without raw figures (--skip-vision), the first layout asked for.
+        Layout layout = java.util.Objects.requireNonNullElseGet(BenchTable.bestLayout(rawRates), () -> layouts().get(0));
         if (endToEndOptions.endToEnd) {
             var rates = rawRates.get(layout);
             var best = rates == null ? null : BenchTable.best(rates);
@@ -149,15 +147,8 @@ final class BenchCommand implements Callable<Integer> {
             if (settings.segments() > 1 && best != null) {
                 try (SiglipModel probeSession = load(layout)) {
                     int probeBatch = best.getKey();
-                    Layout probeLayout = layout;
-                    e2e = dev.siglipstream.bench.EndToEndBench.run(settings, System.err, () -> {
-                        double idleCores = quietJob(endToEndOptions.quick ? 2 : 20);
-                        Raw raw = raw(probeSession, probeBatch, probeLayout.concurrent());
-                        System.out.printf(java.util.Locale.ROOT, "vision batch=%d images/s=%s%s%s (between end-to-end segments; the idle "
-                                + "job used %.3f cores in the half second before)%n", probeBatch, raw.rate(), raw.cost(), probeLayout.suffix(), idleCores);
-                        return new dev.siglipstream.bench.EndToEndBench.RawFigure(raw.rate().median(), raw.cost().cpuMsPerImage(),
-                                raw.cost().stealPercent(), idleCores);
-                    });
+                    e2e = dev.siglipstream.bench.EndToEndBench.run(settings, System.err,
+                            () -> rawBetweenSegments(probeSession, layout, probeBatch));
                 }
             } else {
                 e2e = dev.siglipstream.bench.EndToEndBench.run(settings, System.err);
@@ -173,6 +164,17 @@ final class BenchCommand implements Callable<Integer> {
                         + Runtime.getRuntime().availableProcessors() + ")", rawRates, rawCosts, layout, decodeRate, preprocessRate,
                 preprocessWhat, settings, e2e, rawAfter, rawAfterCost, dev.siglipstream.bench.EndToEndBench.peakRssBytes());
         return e2e == null || e2e.allAccounted() ? 0 : 1;
+    }
+
+    /** The raw figure between two end-to-end segments, once the idle job has gone quiet. */
+    private dev.siglipstream.bench.EndToEndBench.RawFigure rawBetweenSegments(SiglipModel session, Layout layout, int batch)
+            throws Exception {
+        double idleCores = quietJob(endToEndOptions.quick ? 2 : 20);
+        Raw raw = raw(session, batch, layout.concurrent());
+        System.out.printf(java.util.Locale.ROOT, "vision batch=%d images/s=%s%s%s (between end-to-end segments; the idle "
+                + "job used %.3f cores in the half second before)%n", batch, raw.rate(), raw.cost(), layout.suffix(), idleCores);
+        return new dev.siglipstream.bench.EndToEndBench.RawFigure(raw.rate().median(), raw.cost().cpuMsPerImage(),
+                raw.cost().stealPercent(), idleCores);
     }
 
     /** An idle job that uses less than this many cores counts as quiet. */
