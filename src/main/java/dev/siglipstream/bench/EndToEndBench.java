@@ -305,9 +305,10 @@ public final class EndToEndBench {
                 int timed = perSegment * s.segments();
                 // Warm-up events first, in the same partitions: the timed ones queue behind them (all of
                 // them, unless segmented: then each segment once the job is idle again).
-                send(producer, codec, images, "w-", 0, s.warmupEvents());
+                Feed feed = new Feed(producer, codec, images);
+                feed.send("w-", 0, s.warmupEvents());
                 if (!segmented) {
-                    send(producer, codec, images, "t-", 0, timed);
+                    feed.send("t-", 0, timed);
                 }
                 log.printf("e2e: %d warm-up + %d timed events (%s%s) produced to the in-process broker%n", s.warmupEvents(), timed,
                         s.smallImages() ? "64x64 generated JPEGs" : "640x480 COCO JPEG",
@@ -322,58 +323,15 @@ public final class EndToEndBench {
                 SiglipStreamJob.build(env, conf, Models.defaultLoader(conf));
                 JobClient job = env.executeAsync("siglip-e2e-bench");
                 try {
-                    Phase throughput;
-                    Phase warmup;
-                    double tp;
-                    double committedRate;
-                    double cpuPerEvent;
-                    double steal;
-                    double[] segmentRates = new double[0];
-                    List<RawFigure> rawBetween = new ArrayList<>();
-                    if (!segmented) {
-                        throughput = reader.await("t-", timed, s.timeout(), job);
-                        warmup = reader.await("w-", s.warmupEvents(), s.timeout(), job);
-                        Reader.Window committed = reader.window(throughput);
-                        committedRate = committed.rate();
-                        tp = Double.isNaN(throughput.scoredRate(warmup)) ? committedRate : throughput.scoredRate(warmup);
-                        cpuPerEvent = committed.cpuMillisPerEvent();
-                        steal = committed.stealPercent();
-                    } else {
-                        warmup = reader.await("w-", s.warmupEvents(), s.timeout(), job);
-                        segmentRates = new double[s.segments()];
-                        if (probe != null) rawBetween.add(probe.measure());
-                        MachineSample[] bounds = new MachineSample[2 * s.segments()];
-                        throughput = null;
-                        for (int k = 0; k < s.segments(); k++) {
-                            bounds[2 * k] = MachineSample.now();
-                            send(producer, codec, images, "t-", k * perSegment, (k + 1) * perSegment);
-                            throughput = reader.await("t-", (k + 1) * perSegment, s.timeout(), job);
-                            bounds[2 * k + 1] = MachineSample.now();
-                            segmentRates[k] = throughput.scoredRate(k * perSegment, (k + 1) * perSegment);
-                            if (probe != null) rawBetween.add(probe.measure());
-                            log.printf(java.util.Locale.ROOT, "e2e: segment %d: %.2f events/s scored%s%n", k + 1, segmentRates[k],
-                                    probe == null ? "" : String.format(java.util.Locale.ROOT, ", raw %.2f before and %.2f after",
-                                            rawBetween.get(k).imagesPerSecond(), rawBetween.get(k + 1).imagesPerSecond()));
-                        }
-                        Reader.Window committed = reader.window(throughput);
-                        committedRate = committed.rate();
-                        tp = throughput.segmentsRate(perSegment, s.segments());
-                        double cpu = 0;
-                        double stealSum = 0;
-                        double seconds = 0;
-                        for (int k = 0; k < s.segments(); k++) {
-                            cpu += bounds[2 * k + 1].cpuMillisSince(bounds[2 * k]);
-                            double sec = (bounds[2 * k + 1].nanos() - bounds[2 * k].nanos()) / 1e9;
-                            stealSum += bounds[2 * k + 1].stealPercentSince(bounds[2 * k]) * sec;
-                            seconds += sec;
-                        }
-                        cpuPerEvent = cpu / timed;
-                        steal = stealSum / seconds;
-                    }
+                    Throughput tp = segmented
+                            ? segmentedThroughput(s, feed, perSegment, reader, job, probe, log)
+                            : queuedThroughput(s, timed, reader, job);
+                    Phase throughput = tp.timed();
+                    Phase warmup = tp.warmup();
                     log.printf(java.util.Locale.ROOT, "e2e: throughput %.2f events/s scored, %.2f committed (%d events, %.2f s "
-                            + "first-to-last output)%n", tp, committedRate, timed, throughput.seconds());
+                            + "first-to-last output)%n", tp.rate(), tp.committedRate(), timed, throughput.seconds());
 
-                    double offered = Math.max(0.1, tp * s.loadFraction());
+                    double offered = Math.max(0.1, tp.rate() * s.loadFraction());
                     int n = (int) Math.min(s.maxLatencyEvents(),
                             Math.max(s.minLatencyEvents(), Math.round(offered * s.latencyDuration().toNanos() / 1e9)));
                     log.printf(java.util.Locale.ROOT, "e2e: latency phase: %d events at %.2f events/s%n", n, offered);
@@ -416,11 +374,12 @@ public final class EndToEndBench {
                     double[] visibleMs = latency.each((scored, visible, i) -> (visible - sentNanos[i]) / 1e6);
                     return new Result(timed, throughput.scored, throughput.dead, warmup.scored + warmup.dead,
                             reader.duplicates(),
-                            throughput.seconds(), tp, committedRate, throughput.meanBatchSize(), throughput.meanBatchMillis(), cpuPerEvent, offered, n,
+                            throughput.seconds(), tp.rate(), tp.committedRate(), throughput.meanBatchSize(), throughput.meanBatchMillis(),
+                            tp.cpuMillisPerEvent(), offered, n,
                             latency.scored + latency.dead, latency.meanBatchMillis(), latency.meanBatchSize(),
                             Latency.of(scoredMs), Latency.of(visibleMs),
-                            Latency.of(latency.inScoringMillis()), wakeUpDelay, steal,
-                            latency.stageLatencies(), segmentRates, List.copyOf(rawBetween));
+                            Latency.of(latency.inScoringMillis()), wakeUpDelay, tp.stealPercent(),
+                            latency.stageLatencies(), tp.segmentRates(), tp.rawBetween());
                 } finally {
                     job.cancel().get();
                 }
@@ -430,17 +389,68 @@ public final class EndToEndBench {
         }
     }
 
-    /** Produces events {@code <prefix><from>} up to {@code <prefix><to - 1>}, cycling through {@code images}, and flushes. */
-    private static void send(KafkaProducer<byte[], byte[]> producer, AvroCodec<ImageEvent> codec, List<byte[]> images, String prefix,
-            int from, int to) {
-        Instant now = Instant.now();
-        for (int i = from; i < to; i++) {
-            String id = prefix + i;
-            ImageEvent e = ImageEvent.newBuilder().setId(id).setImage(ByteBuffer.wrap(images.get(i % images.size())))
-                    .setEventTime(now).build();
-            producer.send(new ProducerRecord<>(IMAGES, id.getBytes(StandardCharsets.UTF_8), codec.encode(e)));
+    /** The throughput phase's figures, from either way of sending its events. */
+    private record Throughput(Phase timed, Phase warmup, double rate, double committedRate, double cpuMillisPerEvent,
+            double stealPercent, double[] segmentRates, List<RawFigure> rawBetween) {}
+
+    /** All timed events were queued behind the warm-up before the job started: one window over them. */
+    private static Throughput queuedThroughput(Settings s, int timed, Reader reader, JobClient job) throws Exception {
+        Phase throughput = reader.await("t-", timed, s.timeout(), job);
+        Phase warmup = reader.await("w-", s.warmupEvents(), s.timeout(), job);
+        Reader.Window committed = reader.window(throughput);
+        double scored = throughput.scoredRate(warmup);
+        return new Throughput(throughput, warmup, Double.isNaN(scored) ? committed.rate() : scored, committed.rate(),
+                committed.cpuMillisPerEvent(), committed.stealPercent(), new double[0], List.of());
+    }
+
+    /**
+     * Once the warm-up is out, sends {@code s.segments()} segments of {@code perSegment} events one after
+     * another, each when the job is idle, with {@code probe} (when not null) before the first and after each.
+     * CPU and steal are counted from each segment's send to its last event being visible.
+     */
+    private static Throughput segmentedThroughput(Settings s, Feed feed, int perSegment, Reader reader, JobClient job,
+            RawProbe probe, PrintStream log) throws Exception {
+        Phase warmup = reader.await("w-", s.warmupEvents(), s.timeout(), job);
+        double[] segmentRates = new double[s.segments()];
+        List<RawFigure> rawBetween = new ArrayList<>();
+        if (probe != null) rawBetween.add(probe.measure());
+        Phase throughput = null;
+        double cpuMillis = 0;
+        double stealSeconds = 0;
+        double seconds = 0;
+        for (int k = 0; k < s.segments(); k++) {
+            MachineSample from = MachineSample.now();
+            feed.send("t-", k * perSegment, (k + 1) * perSegment);
+            throughput = reader.await("t-", (k + 1) * perSegment, s.timeout(), job);
+            MachineSample to = MachineSample.now();
+            segmentRates[k] = throughput.scoredRate(k * perSegment, (k + 1) * perSegment);
+            double sec = (to.nanos() - from.nanos()) / 1e9;
+            cpuMillis += to.cpuMillisSince(from);
+            stealSeconds += to.stealPercentSince(from) * sec;
+            seconds += sec;
+            if (probe != null) rawBetween.add(probe.measure());
+            log.printf(java.util.Locale.ROOT, "e2e: segment %d: %.2f events/s scored%s%n", k + 1, segmentRates[k],
+                    probe == null ? "" : String.format(java.util.Locale.ROOT, ", raw %.2f before and %.2f after",
+                            rawBetween.get(k).imagesPerSecond(), rawBetween.get(k + 1).imagesPerSecond()));
         }
-        producer.flush();
+        return new Throughput(throughput, warmup, throughput.segmentsRate(perSegment, s.segments()),
+                reader.window(throughput).rate(), cpuMillis / (perSegment * s.segments()), stealSeconds / seconds,
+                segmentRates, List.copyOf(rawBetween));
+    }
+
+    /** Sends image events to the bench's input topic, cycling through {@code images}. */
+    private record Feed(KafkaProducer<byte[], byte[]> producer, AvroCodec<ImageEvent> codec, List<byte[]> images) {
+        /** Produces events {@code <prefix><from>} up to {@code <prefix><to - 1>}, and flushes. */
+        void send(String prefix, int from, int to) {
+            Instant now = Instant.now();
+            for (int i = from; i < to; i++) {
+                String id = prefix + i;
+                ImageEvent e = ImageEvent.newBuilder().setId(id).setImage(ByteBuffer.wrap(images.get(i % images.size())))
+                        .setEventTime(now).build();
+                producer.send(new ProducerRecord<>(IMAGES, id.getBytes(StandardCharsets.UTF_8), codec.encode(e)));
+            }
+            producer.flush();
+        }
     }
 
     static Configuration jobConfiguration(Settings s, String bootstrap, Path labelSets) {
