@@ -72,7 +72,7 @@ final class BenchTable {
                     : f(e2e.seconds()) + " s first-to-last output (" + f(e2e.committedPerSecond())
                             + " events/s as committed; images/s above is as scored)"));
             if (segments > 0) {
-                row("end-to-end images/s by segment", join(e2e.segmentRates()) + " (the row above: their events over their windows)");
+                row("end-to-end images/s by segment", join(e2e.segmentRates()) + " (end-to-end images/s above: all their timed events over all their windows)");
             }
             if (!e2e.rawBetween().isEmpty()) {
                 row("vision raw images/s between segments", join(e2e.rawBetween().stream()
