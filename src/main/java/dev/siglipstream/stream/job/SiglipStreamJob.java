@@ -28,6 +28,7 @@ import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -254,28 +255,22 @@ public final class SiglipStreamJob {
                 throw new IllegalArgumentException("default label set '" + def + "' is not in "
                         + (file == null ? "any label-set file" : file) + " and there is no label-set topic");
             }
-            int parallelism = conf.get(JobOptions.PARALLELISM);
-            if (parallelism < 1) {
-                throw new IllegalArgumentException(JobOptions.PARALLELISM.key() + " must be >= 1, got " + parallelism);
-            }
-            if (conf.get(JobOptions.MAX_BATCH_SIZE) < 1) {
-                throw new IllegalArgumentException(JobOptions.MAX_BATCH_SIZE.key() + " must be >= 1, got "
-                        + conf.get(JobOptions.MAX_BATCH_SIZE));
-            }
-            if (conf.get(JobOptions.BATCH_CONCURRENCY) < 1) {
-                throw new IllegalArgumentException(JobOptions.BATCH_CONCURRENCY.key() + " must be >= 1, got "
-                        + conf.get(JobOptions.BATCH_CONCURRENCY));
-            }
-            if (conf.get(JobOptions.ASYNC_CAPACITY) < 1) {
-                throw new IllegalArgumentException(JobOptions.ASYNC_CAPACITY.key() + " must be >= 1, got "
-                        + conf.get(JobOptions.ASYNC_CAPACITY));
-            }
-            if (conf.get(JobOptions.ASYNC_RETRIES) < 0) {
-                throw new IllegalArgumentException(JobOptions.ASYNC_RETRIES.key() + " must be >= 0, got "
-                        + conf.get(JobOptions.ASYNC_RETRIES));
-            }
+            int parallelism = atLeast(conf, JobOptions.PARALLELISM, 1);
+            atLeast(conf, JobOptions.MAX_BATCH_SIZE, 1);
+            atLeast(conf, JobOptions.BATCH_CONCURRENCY, 1);
+            atLeast(conf, JobOptions.ASYNC_CAPACITY, 1);
+            atLeast(conf, JobOptions.ASYNC_RETRIES, 0);
             return new JobPlan(bootstrap, hasTopics ? topics : List.of(), pattern, model, sets, parallelism,
                     conf.get(JobOptions.CHECKPOINT_INTERVAL));
+        }
+
+        /** The value of {@code option}, refused by name when it is below {@code min}. */
+        private static int atLeast(Configuration conf, ConfigOption<Integer> option, int min) {
+            int value = conf.get(option);
+            if (value < min) {
+                throw new IllegalArgumentException(option.key() + " must be >= " + min + ", got " + value);
+            }
+            return value;
         }
     }
 }
