@@ -161,7 +161,7 @@ final class BenchCommand implements Callable<Integer> {
         new BenchTable(System.out).print("siglip bench: " + modelOptions.model + " (" + modelOptions.variant + ", intra-op threads "
                         + (modelOptions.threads == 0 ? "auto" : modelOptions.threads)
                         + (modelOptions.spinWait ? " spinning" : " not spinning") + ", cores "
-                        + Runtime.getRuntime().availableProcessors() + ")", rawRates, rawCosts, layout, decodeRate, preprocessRate,
+                        + Runtime.getRuntime().availableProcessors() + ")", rawRates, rawCosts, decodeRate, preprocessRate,
                 preprocessWhat, settings, e2e, rawAfter, rawAfterCost, dev.siglipstream.bench.EndToEndBench.peakRssBytes());
         return e2e == null || e2e.allAccounted() ? 0 : 1;
     }

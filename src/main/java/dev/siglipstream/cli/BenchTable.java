@@ -16,7 +16,7 @@ final class BenchTable {
     }
 
     /**
-     * @param raw per raw layout, vision-tower images/s (median) per batch size
+     * @param raw per raw layout, vision-tower images/s (median) per batch size; the job ran in the best layout
      * @param decodeRate decode-only images/s on one core, NaN when not measured
      * @param preprocessRate decode + resize + normalise images/s on one core, NaN when not measured
      * @param e2e the end-to-end run, null when skipped
@@ -24,11 +24,10 @@ final class BenchTable {
      *     (NaN when not measured): the ratio is taken against the higher of it and the best raw figure,
      *     so a machine that got busier during the raw phase cannot flatter the ratio
      * @param rawCosts per layout and batch size, what its raw figure cost in CPU and the steal meanwhile
-     * @param jobLayout the layout the job ran as (and {@code rawAfter} was measured in)
      * @param rawAfterCost the same for {@code rawAfter}, null when not measured
      */
     void print(String header, Map<BenchCommand.Layout, SortedMap<Integer, Double>> raw,
-            Map<BenchCommand.Layout, Map<Integer, BenchCommand.RawCost>> rawCosts, BenchCommand.Layout jobLayout, double decodeRate,
+            Map<BenchCommand.Layout, Map<Integer, BenchCommand.RawCost>> rawCosts, double decodeRate,
             double preprocessRate, String preprocessWhat, EndToEndBench.Settings settings, EndToEndBench.Result e2e,
             double rawAfter, BenchCommand.RawCost rawAfterCost, long peakRss) {
         out.println();
@@ -41,7 +40,6 @@ final class BenchTable {
         }
         BenchCommand.Layout bestLayout = bestLayout(raw);
         Map.Entry<Integer, Double> best = bestLayout == null ? null : best(raw.get(bestLayout));
-        Map.Entry<Integer, Double> rawBest = raw.containsKey(jobLayout) ? best(raw.get(jobLayout)) : best;
         if (best != null) {
             row("vision raw images/s, best", f(best.getValue()) + " (batch " + best.getKey()
                     + (layouts ? ", " + bestLayout.describe() : "") + ")");
@@ -76,8 +74,8 @@ final class BenchTable {
             }
             if (!e2e.rawBetween().isEmpty()) {
                 row("vision raw images/s between segments", join(e2e.rawBetween().stream()
-                        .mapToDouble(EndToEndBench.RawFigure::imagesPerSecond).toArray()) + " (batch " + rawBest.getKey()
-                        + (layouts ? ", " + jobLayout.describe() : "") + ": before the first segment and after each, in this process, the job idle)");
+                        .mapToDouble(EndToEndBench.RawFigure::imagesPerSecond).toArray()) + " (batch " + best.getKey()
+                        + (layouts ? ", " + bestLayout.describe() : "") + ": before the first segment and after each, in this process, the job idle)");
                 row("end-to-end/raw by segment", join(e2e.segmentRatios()) + " (each segment's rate / the mean of the raw figures "
                         + "either side of it)");
                 row("idle job CPU between segments", String.format(Locale.ROOT, "%.3f", e2e.rawBetween().stream()
@@ -92,17 +90,17 @@ final class BenchTable {
             // The model's own CPU per image and the steal beside it: the raw figures between the segments when
             // there are some (taken seconds from the job's, at the probe's batch size), else the sweep's at the job's size.
             List<EndToEndBench.RawFigure> between = e2e.rawBetween();
-            BenchCommand.RawCost sweep = rawCosts.getOrDefault(jobLayout, Map.of()).get(settings.maxBatchSize());
+            BenchCommand.RawCost sweep = rawCosts.getOrDefault(bestLayout, Map.of()).get(settings.maxBatchSize());
             String rawName;
             double rawCpu;
             String rawSteal;
             if (!between.isEmpty()) {
-                rawName = "the raw figures between segments (batch " + rawBest.getKey() + (layouts ? ", " + jobLayout.describe() : "") + ")";
+                rawName = "the raw figures between segments (batch " + best.getKey() + (layouts ? ", " + bestLayout.describe() : "") + ")";
                 rawCpu = between.stream().mapToDouble(EndToEndBench.RawFigure::cpuMillisPerImage).average().orElse(Double.NaN);
                 rawSteal = "raw between segments " + pct(between.stream().mapToDouble(EndToEndBench.RawFigure::stealPercent).average()
                         .orElse(Double.NaN)) + ", end to end " + pct(e2e.stealPercent());
             } else {
-                rawName = "raw batch " + settings.maxBatchSize() + (layouts ? " (" + jobLayout.describe() + ")" : "");
+                rawName = "raw batch " + settings.maxBatchSize() + (layouts ? " (" + bestLayout.describe() + ")" : "");
                 rawCpu = sweep == null ? Double.NaN : sweep.cpuMsPerImage();
                 rawSteal = rawName + " " + pct(sweep == null ? Double.NaN : sweep.stealPercent()) + ", end to end "
                         + pct(e2e.stealPercent()) + ", raw again " + pct(rawAfterCost == null ? Double.NaN : rawAfterCost.stealPercent());
@@ -149,7 +147,7 @@ final class BenchTable {
                     + " (adds the Kafka hop), p99 to committed " + (vis.p99() <= bound ? "within" : "above"));
         }
         if (!Double.isNaN(rawAfter) && settings != null) {
-            row("vision raw images/s, batch " + settings.maxBatchSize() + (layouts ? ", " + jobLayout.describe() : "") + " again", f(rawAfter)
+            row("vision raw images/s, batch " + settings.maxBatchSize() + (layouts ? ", " + bestLayout.describe() : "") + " again", f(rawAfter)
                     + " (right after end to end; the ratio below divides by the higher raw figure)");
         }
         row("peak resident memory", peakRss < 0 ? "n/a" : (peakRss >> 20) + " MiB (VmHWM, whole run)");
