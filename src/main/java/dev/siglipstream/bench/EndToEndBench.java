@@ -79,7 +79,12 @@ public final class EndToEndBench {
     public record Settings(String model, String variant, int events, int warmupEvents, boolean smallImages, int maxBatchSize,
             Duration maxBatchDelay, boolean dispatchWhenIdle, int concurrentBatches, int parallelism, int intraOpThreads, boolean spinWait, Integer inferenceNice, int preprocessThreads, Integer preprocessNice, int asyncCapacity,
             Duration checkpointInterval, Duration bufferTimeout, boolean exactlyOnce, double loadFraction,
-            Duration latencyDuration, int minLatencyEvents, int maxLatencyEvents, Duration timeout, int segments) {
+            Duration latencyWarmup, Duration latencyDuration, int minLatencyEvents, int maxLatencyEvents, Duration timeout, int segments) {
+        /** Events of the latency warm-up at {@code offered} events/s. */
+        public int latencyWarmupEvents(double offered) {
+            return (int) Math.round(offered * latencyWarmup.toNanos() / 1e9);
+        }
+
 
         public static Builder builder(String model) {
             return new Builder(model);
@@ -107,6 +112,7 @@ public final class EndToEndBench {
         private Duration checkpointInterval = Duration.ofMillis(200);
         private boolean exactlyOnce = true;
         private double loadFraction = 0.5;
+        private Duration latencyWarmup = Duration.ofSeconds(15);
         private Duration latencyDuration = Duration.ofSeconds(15);
         private int minLatencyEvents = 20;
         private int maxLatencyEvents = 100_000;
@@ -147,6 +153,12 @@ public final class EndToEndBench {
         public Builder exactlyOnce(boolean eo) { this.exactlyOnce = eo; return this; }
         /** Offered load of the latency phase, as a fraction of the measured throughput. */
         public Builder loadFraction(double f) { this.loadFraction = f; return this; }
+        /**
+         * Paced events sent at the latency phase's rate before it, and not timed: the throughput phase
+         * warms up batches of many images, not the one-event fetches, requests and batches of a paced
+         * stream (without this, ONNX Runtime, Kafka and the JIT spend the first seconds of the phase on them).
+         */
+        public Builder latencyWarmup(Duration d) { this.latencyWarmup = d; return this; }
         public Builder latencyDuration(Duration d) { this.latencyDuration = d; return this; }
         public Builder minLatencyEvents(int n) { this.minLatencyEvents = n; return this; }
         public Builder maxLatencyEvents(int n) { this.maxLatencyEvents = n; return this; }
@@ -172,6 +184,7 @@ public final class EndToEndBench {
             if (parallelism < 1) throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
             if (concurrentBatches < 1) throw new IllegalArgumentException("concurrentBatches must be >= 1, got " + concurrentBatches);
             if (segments < 1) throw new IllegalArgumentException("segments must be >= 1, got " + segments);
+            if (latencyWarmup.isNegative()) throw new IllegalArgumentException("latencyWarmup must not be negative, got " + latencyWarmup);
             if (preprocessThreads < 1) throw new IllegalArgumentException("preprocessThreads must be >= 1, got " + preprocessThreads);
             if (intraOpThreads < 0) throw new IllegalArgumentException("intraOpThreads must be >= 0, got " + intraOpThreads);
             if (!(loadFraction > 0 && loadFraction <= 1)) {
@@ -185,7 +198,7 @@ public final class EndToEndBench {
             int warmup = warmupEvents >= 0 ? warmupEvents : events / 4;
             return new Settings(model, variant, events, warmup, smallImages, maxBatchSize, maxBatchDelay, dispatchWhenIdle,
                     concurrentBatches, parallelism, intraOpThreads, spinWait, inferenceNice, preprocessThreads, preprocessNice, capacity, checkpointInterval, bufferTimeout, exactlyOnce, loadFraction,
-                    latencyDuration, minLatencyEvents, maxLatencyEvents, timeout, segments);
+                    latencyWarmup, latencyDuration, minLatencyEvents, maxLatencyEvents, timeout, segments);
         }
     }
 
@@ -334,42 +347,25 @@ public final class EndToEndBench {
                     double offered = Math.max(0.1, tp.rate() * s.loadFraction());
                     int n = (int) Math.min(s.maxLatencyEvents(),
                             Math.max(s.minLatencyEvents(), Math.round(offered * s.latencyDuration().toNanos() / 1e9)));
+                    int warm = s.latencyWarmupEvents(offered);
+                    if (warm > 0) {
+                        log.printf(java.util.Locale.ROOT, "e2e: latency warm-up: %d events at %.2f events/s, not timed%n", warm, offered);
+                        Paced w = feed.paced("lw-", warm, offered);
+                        reader.await("lw-", warm, s.timeout().plus(Duration.ofNanos((long) (warm / offered * 1e9))), job);
+                        w.join();
+                    }
                     log.printf(java.util.Locale.ROOT, "e2e: latency phase: %d events at %.2f events/s%n", n, offered);
-                    // Written by the paced producer, read after it is joined.
-                    long[] sentNanos = new long[n];
-                    long[] sentMillis = new long[n];
-                    Thread paced = new Thread(() -> {
-                        long start = System.nanoTime();
-                        long period = (long) (1e9 / offered);
-                        for (int i = 0; i < n; i++) {
-                            long due = start + i * period;
-                            long wait;
-                            while ((wait = due - System.nanoTime()) > 0) {
-                                LockSupport.parkNanos(wait);
-                            }
-                            String id = "l-" + i;
-                            long now = System.currentTimeMillis();
-                            ImageEvent e = ImageEvent.newBuilder().setId(id)
-                                    .setImage(ByteBuffer.wrap(images.get(i % images.size())))
-                                    .setEventTime(Instant.ofEpochMilli(now)).build();
-                            byte[] value = codec.encode(e);
-                            sentMillis[i] = now;
-                            sentNanos[i] = System.nanoTime();
-                            producer.send(new ProducerRecord<>(IMAGES, id.getBytes(StandardCharsets.UTF_8), value));
-                            // Latency is measured from the send: do not let the producer's linger add to it.
-                            producer.flush();
-                        }
-                    }, "e2e-bench-paced-producer");
-                    paced.setDaemon(true);
                     Phase latency;
                     Latency wakeUpDelay;
+                    Paced sent;
                     try (StallProbe stalls = new StallProbe()) {
-                        paced.start();
+                        sent = feed.paced("l-", n, offered);
                         latency = reader.await("l-", n, s.timeout().plus(Duration.ofNanos((long) (n / offered * 1e9))), job);
-                        paced.join();
+                        sent.join();
                         wakeUpDelay = stalls.stop();
                     }
-
+                    long[] sentMillis = sent.millis();
+                    long[] sentNanos = sent.nanos();
                     double[] scoredMs = latency.each((scored, visible, i) -> scored - sentMillis[i]);
                     double[] visibleMs = latency.each((scored, visible, i) -> (visible - sentNanos[i]) / 1e6);
                     return new Result(timed, throughput.scored, throughput.dead, warmup.scored + warmup.dead,
@@ -450,6 +446,49 @@ public final class EndToEndBench {
                 producer.send(new ProducerRecord<>(IMAGES, id.getBytes(StandardCharsets.UTF_8), codec.encode(e)));
             }
             producer.flush();
+        }
+
+        /**
+         * Starts sending events {@code <prefix>0} to {@code <prefix><n - 1>} at {@code perSecond} from a
+         * thread of its own, each stamped with and flushed at its send time (latency counts from the send:
+         * the producer's linger must not add to it).
+         */
+        Paced paced(String prefix, int n, double perSecond) {
+            long[] millis = new long[n];
+            long[] nanos = new long[n];
+            Thread thread = new Thread(() -> {
+                long start = System.nanoTime();
+                long period = (long) (1e9 / perSecond);
+                for (int i = 0; i < n; i++) {
+                    long due = start + i * period;
+                    long wait;
+                    while ((wait = due - System.nanoTime()) > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    String id = prefix + i;
+                    long now = System.currentTimeMillis();
+                    ImageEvent e = ImageEvent.newBuilder().setId(id).setImage(ByteBuffer.wrap(images.get(i % images.size())))
+                            .setEventTime(Instant.ofEpochMilli(now)).build();
+                    byte[] value = codec.encode(e);
+                    millis[i] = now;
+                    nanos[i] = System.nanoTime();
+                    producer.send(new ProducerRecord<>(IMAGES, id.getBytes(StandardCharsets.UTF_8), value));
+                    producer.flush();
+                }
+            }, "e2e-bench-paced-producer");
+            thread.setDaemon(true);
+            thread.start();
+            return new Paced(thread, millis, nanos);
+        }
+    }
+
+    /**
+     * A paced send under way: its thread, and each event's send time by index (epoch milliseconds and
+     * {@link System#nanoTime()}), to be read once {@link #join()} returned.
+     */
+    private record Paced(Thread thread, long[] millis, long[] nanos) {
+        void join() throws InterruptedException {
+            thread.join();
         }
     }
 

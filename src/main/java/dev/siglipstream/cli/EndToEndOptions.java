@@ -107,6 +107,12 @@ final class EndToEndOptions {
     @Option(names = "--latency-seconds", defaultValue = "15", description = "Length of the latency phase (2 with --quick). Default: ${DEFAULT-VALUE}.")
     double latencySeconds;
 
+    @Option(names = "--latency-warmup-seconds", defaultValue = "15",
+            description = "Paced events at the latency phase's rate sent first and not timed (1 s with --quick): the throughput "
+                    + "phase warms up large batches, not the one-event fetches, requests and batches of a paced stream. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    double latencyWarmupSeconds;
+
     /** Settings for the job, given the best raw layout (intra-op threads, batches at once), its best rate and batch size. */
     EndToEndBench.Settings settings(String model, String variant, int rawIntraOpThreads, int rawConcurrentBatches, boolean spinWait,
             double bestRaw, int bestBatch) {
@@ -148,6 +154,7 @@ final class EndToEndOptions {
                 .asyncCapacity(asyncCapacity)
                 .exactlyOnce(!atLeastOnce)
                 .loadFraction(latencyLoad)
+                .latencyWarmup(Duration.ofMillis((long) ((quick ? Math.min(1, latencyWarmupSeconds) : latencyWarmupSeconds) * 1000)))
                 .latencyDuration(Duration.ofMillis((long) ((quick ? 2 : latencySeconds) * 1000)))
                 .minLatencyEvents(quick ? 20 : 30)
                 .maxLatencyEvents(quick ? 200 : 100_000)

@@ -40,11 +40,18 @@ class EndToEndBenchITCase {
         assertThat(out).contains("(fp32, intra-op threads 2 ")
                 .containsPattern("2 preprocess thread\\(s\\), intra-op 1, inference nice 1, preprocess nice 2\\)");
 
-        Matcher load = Pattern.compile("latency load\\s+(\\S+) events/s offered \\(0\\.50 x end-to-end\\), (\\d+)/(\\d+) out").matcher(out);
+        Matcher load = Pattern.compile("latency load\\s+(\\S+) events/s offered \\(0\\.50 x end-to-end\\), (\\d+)/(\\d+) out, "
+                + "after (\\d+) events \\(1\\.00 s at that rate\\) not timed").matcher(out);
         assertThat(load.find()).as(out).isTrue();
         assertThat(Double.parseDouble(load.group(1))).isCloseTo(e2e / 2, org.assertj.core.data.Percentage.withPercentage(2));
         assertThat(load.group(2)).isEqualTo(load.group(3));
         assertThat(Integer.parseInt(load.group(3))).isBetween(20, 200);
+        // --quick warms the latency phase up for 1 s at its rate: about that many events, all came out (or the run fails).
+        Matcher warm = Pattern.compile("e2e: latency warm-up: (\\d+) events at (\\S+) events/s, not timed").matcher(run.err());
+        assertThat(warm.find()).as(run.err()).isTrue();
+        assertThat(Double.parseDouble(warm.group(2))).isEqualTo(Double.parseDouble(load.group(1)), org.assertj.core.data.Offset.offset(0.01));
+        assertThat(warm.group(1)).isEqualTo(load.group(4));
+        assertThat(Integer.parseInt(warm.group(1))).isEqualTo(Math.round(Double.parseDouble(warm.group(2))));
 
         double[] scored = percentiles(out, "latency to scored ms p50/p95/p99");
         double[] committed = percentiles(out, "latency to committed ms p50/p95/p99");
