@@ -52,8 +52,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       job starts; the rate is, over the timed events only,
  *       the events made visible after the first committed output divided by the time from the first
  *       committed output to the last (so model loading and job start-up are not counted);</li>
- *   <li><b>latency</b>: events are produced at {@code loadFraction} of that rate, each stamped with its
- *       send time; for each, two latencies: to the moment the job scored it ({@code processedAt}, what
+ *   <li><b>latency</b>: after {@code latencyWarmup} of events at {@code loadFraction} of that rate, not
+ *       timed, events are produced at that rate, each stamped with its send time; for each, two latencies: to the moment the job scored it ({@code processedAt}, what
  *       the sink writer sends on) and to the moment a {@code read_committed} consumer saw it (which,
  *       with exactly-once, includes waiting for the next checkpoint to commit the transaction).</li>
  * </ol>

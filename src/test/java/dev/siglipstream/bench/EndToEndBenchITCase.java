@@ -49,9 +49,11 @@ class EndToEndBenchITCase {
         // --quick warms the latency phase up for 1 s at its rate: about that many events, all came out (or the run fails).
         Matcher warm = Pattern.compile("e2e: latency warm-up: (\\d+) events at (\\S+) events/s, not timed").matcher(run.err());
         assertThat(warm.find()).as(run.err()).isTrue();
-        assertThat(Double.parseDouble(warm.group(2))).isEqualTo(Double.parseDouble(load.group(1)), org.assertj.core.data.Offset.offset(0.01));
+        // the log prints the rate to 2 decimals, the table to 1
+        assertThat(Double.parseDouble(warm.group(2))).isCloseTo(Double.parseDouble(load.group(1)), org.assertj.core.data.Offset.offset(0.051));
         assertThat(warm.group(1)).isEqualTo(load.group(4));
-        assertThat(Integer.parseInt(warm.group(1))).isEqualTo(Math.round(Double.parseDouble(warm.group(2))));
+        assertThat(Integer.parseInt(warm.group(1)))
+                .isCloseTo((int) Math.round(Double.parseDouble(warm.group(2))), org.assertj.core.data.Offset.offset(1));
 
         double[] scored = percentiles(out, "latency to scored ms p50/p95/p99");
         double[] committed = percentiles(out, "latency to committed ms p50/p95/p99");
