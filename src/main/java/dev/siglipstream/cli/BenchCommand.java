@@ -143,7 +143,7 @@ final class BenchCommand implements Callable<Integer> {
             var best = rates == null ? null : BenchTable.best(rates);
             settings = endToEndOptions.settings(modelOptions.folder().toString(), modelOptions.variant, layout.threads(),
                     layout.concurrent(), modelOptions.spinWait, best == null ? Double.NaN : best.getValue(),
-                    best == null ? 32 : BenchTable.jobBatchSize(rates));
+                    best == null ? 32 : best.getKey());
             if (settings.segments() > 1 && best != null) {
                 try (SiglipModel probeSession = load(layout)) {
                     int probeBatch = best.getKey();

@@ -163,24 +163,6 @@ final class BenchTable {
         out.flush();
     }
 
-    /** Raw figures within this fraction of the best count as equally fast (this machine's noise is larger). */
-    static final double SAME_SPEED = 0.10;
-
-    /**
-     * The job's max batch size: the largest batch size whose raw rate is within {@link #SAME_SPEED} of
-     * the best. A pipeline pays per batch (one session call, its share of each checkpoint), so among
-     * sizes the raw loop cannot tell apart the largest serves it best; the ratio still divides by the
-     * best raw figure of any size.
-     */
-    static int jobBatchSize(SortedMap<Integer, Double> raw) {
-        Map.Entry<Integer, Double> best = best(raw);
-        int size = best.getKey();
-        for (Map.Entry<Integer, Double> e : raw.entrySet()) {
-            if (e.getValue() >= best.getValue() * (1 - SAME_SPEED)) size = Math.max(size, e.getKey());
-        }
-        return size;
-    }
-
     /** The layout with the highest raw figure of any batch size; null when there are none. */
     static BenchCommand.Layout bestLayout(Map<BenchCommand.Layout, SortedMap<Integer, Double>> raw) {
         BenchCommand.Layout bestLayout = null;

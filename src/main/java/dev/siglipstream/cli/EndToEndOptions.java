@@ -27,8 +27,8 @@ final class EndToEndOptions {
     int warmupEvents;
 
     @Option(names = "--e2e-batch-size", defaultValue = "0", paramLabel = "N",
-            description = "The job's max batch size; 0 = the largest batch size whose raw images/s is within 10%% of the best "
-                    + "(on a shared machine sizes that close cannot be told apart, and a pipeline pays per batch).")
+            description = "The job's max batch size; 0 = the batch size with the best raw images/s, the figure that "
+                    + "end-to-end/raw divides by.")
     int batchSize;
 
     @Option(names = "--e2e-max-delay", defaultValue = "10ms", paramLabel = "DURATION",

@@ -15,14 +15,11 @@ class BenchTableTest {
     }
 
     @Test
-    void theJobTakesTheLargestBatchWithinTenPercentOfTheBest() {
-        // 08:21 on this machine: batch 1 came out best, batch 8 within 6 % of it.
-        assertThat(BenchTable.jobBatchSize(raw(3.88, 3.65, 2.92, 2.93, 3.34))).isEqualTo(8);
-        // A clear winner keeps its size.
-        assertThat(BenchTable.jobBatchSize(raw(1614, 5620, 9215, 10326, 10411))).isEqualTo(64);
-        assertThat(BenchTable.jobBatchSize(raw(3.52, 4.02, 4.15, 3.84, 3.13))).isEqualTo(32);
-        assertThat(BenchTable.jobBatchSize(raw(5.0, 2.0, 2.0, 2.0, 2.0))).isEqualTo(1);
-        assertThat(BenchTable.best(raw(3.88, 3.65, 2.92)).getKey()).isEqualTo(1);
+    void theBestBatchSizeIsTheOneWithTheHighestRawFigure() {
+        assertThat(BenchTable.best(raw(3.88, 3.65, 2.92, 2.93, 3.34)).getKey()).isEqualTo(1);
+        assertThat(BenchTable.best(raw(1614, 5620, 9215, 10326, 10411)).getKey()).isEqualTo(64);
+        assertThat(BenchTable.best(raw(3.52, 4.02, 4.15, 3.84, 3.13)).getKey()).isEqualTo(16);
+        assertThat(BenchTable.best(raw(3.52, 4.02, 4.15, 3.84, 3.13)).getValue()).isEqualTo(4.15);
     }
 
     @Test
