@@ -53,9 +53,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *       the events made visible after the first committed output divided by the time from the first
  *       committed output to the last (so model loading and job start-up are not counted);</li>
  *   <li><b>latency</b>: after {@code latencyWarmup} of events at {@code loadFraction} of that rate, not
- *       timed, events are produced at that rate, each stamped with its send time; for each, two latencies: to the moment the job scored it ({@code processedAt}, what
- *       the sink writer sends on) and to the moment a {@code read_committed} consumer saw it (which,
- *       with exactly-once, includes waiting for the next checkpoint to commit the transaction).</li>
+ *       timed, events are produced at that rate, each stamped with its send time; for each, two
+ *       latencies: to the moment the job scored it ({@code processedAt}, what the sink writer sends on)
+ *       and to the moment a {@code read_committed} consumer saw it (which, with exactly-once, includes
+ *       waiting for the next checkpoint to commit the transaction).</li>
  * </ol>
  *
  * <pre>{@code
@@ -84,7 +85,6 @@ public final class EndToEndBench {
         public int latencyWarmupEvents(double offered) {
             return (int) Math.round(offered * latencyWarmup.toNanos() / 1e9);
         }
-
 
         public static Builder builder(String model) {
             return new Builder(model);
