@@ -350,9 +350,7 @@ public final class EndToEndBench {
                     int warm = s.latencyWarmupEvents(offered);
                     if (warm > 0) {
                         log.printf(java.util.Locale.ROOT, "e2e: latency warm-up: %d events at %.2f events/s, not timed%n", warm, offered);
-                        Paced w = feed.paced("lw-", warm, offered);
-                        reader.await("lw-", warm, s.timeout().plus(Duration.ofNanos((long) (warm / offered * 1e9))), job);
-                        w.join();
+                        feed.paced("lw-", warm, offered).awaitOut(reader, s.timeout(), job);
                     }
                     log.printf(java.util.Locale.ROOT, "e2e: latency phase: %d events at %.2f events/s%n", n, offered);
                     Phase latency;
@@ -360,8 +358,7 @@ public final class EndToEndBench {
                     Paced sent;
                     try (StallProbe stalls = new StallProbe()) {
                         sent = feed.paced("l-", n, offered);
-                        latency = reader.await("l-", n, s.timeout().plus(Duration.ofNanos((long) (n / offered * 1e9))), job);
-                        sent.join();
+                        latency = sent.awaitOut(reader, s.timeout(), job);
                         wakeUpDelay = stalls.stop();
                     }
                     long[] sentMillis = sent.millis();
@@ -478,17 +475,23 @@ public final class EndToEndBench {
             }, "e2e-bench-paced-producer");
             thread.setDaemon(true);
             thread.start();
-            return new Paced(thread, millis, nanos);
+            return new Paced(prefix, n, perSecond, thread, millis, nanos);
         }
     }
 
     /**
      * A paced send under way: its thread, and each event's send time by index (epoch milliseconds and
-     * {@link System#nanoTime()}), to be read once {@link #join()} returned.
+     * {@link System#nanoTime()}), to be read once {@link #awaitOut} returned.
      */
-    private record Paced(Thread thread, long[] millis, long[] nanos) {
-        void join() throws InterruptedException {
+    private record Paced(String prefix, int n, double perSecond, Thread thread, long[] millis, long[] nanos) {
+        /**
+         * Waits until all {@code n} events came out (within {@code timeout} on top of the time sending
+         * them takes) and the sending thread ended; returns their phase.
+         */
+        Phase awaitOut(Reader reader, Duration timeout, JobClient job) throws Exception {
+            Phase phase = reader.await(prefix, n, timeout.plus(Duration.ofNanos((long) (n / perSecond * 1e9))), job);
             thread.join();
+            return phase;
         }
     }
 

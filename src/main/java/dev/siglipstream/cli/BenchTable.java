@@ -111,11 +111,11 @@ final class BenchTable {
                         + ": the CPU the whole path spends per image over the model's own; stolen time counts in neither)");
             }
             row("machine steal %", rawSteal + " (CPU time the hypervisor gave to other guests: every rate here falls with it)");
+            int latencyWarmup = settings.latencyWarmupEvents(e2e.offeredRate());
             row("latency load", f(e2e.offeredRate()) + " events/s offered (" + f(settings.loadFraction())
                     + " x end-to-end), " + e2e.latencyAccounted() + "/" + e2e.latencyEvents() + " out"
-                    + (settings.latencyWarmupEvents(e2e.offeredRate()) == 0 ? "" : ", after "
-                    + settings.latencyWarmupEvents(e2e.offeredRate()) + " events (" + f(settings.latencyWarmup().toMillis() / 1000.0)
-                    + " s at that rate) not timed"));
+                    + (latencyWarmup == 0 ? "" : ", after " + latencyWarmup + " events ("
+                    + f(settings.latencyWarmup().toMillis() / 1000.0) + " s at that rate) not timed"));
             row("latency batches", f(e2e.latencyBatchSize()) + " images/batch, " + f(e2e.latencyBatchMillis()) + " ms/batch inference");
             EndToEndBench.Latency sc = e2e.scoredLatency();
             EndToEndBench.Latency vis = e2e.visibleLatency();
