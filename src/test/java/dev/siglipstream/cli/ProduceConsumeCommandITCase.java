@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -200,41 +199,41 @@ class ProduceConsumeCommandITCase {
     }
 
     @Test
-    void brokerCommandPrintsItsBootstrapLineAndServesUntilStopped(@TempDir Path dir) throws Exception {
-        PrintStream originalOut = System.out;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        AtomicInteger code = new AtomicInteger(-1);
-        Thread thread;
-        String line;
-        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    void brokerCommandPrintsItsBootstrapLineAndServesUntilSigterm(@TempDir Path dir) throws Exception {
+        // A process of its own, stopped the way a user stops it: a broker inside the test JVM would
+        // share it, and one left running after a failed assertion would lose its directory to JUnit's
+        // clean-up, at which Kafka halts the JVM it runs in. Its output goes to files: a pipe's read
+        // can fail with "Stream closed" when the process exits during it.
+        Path data = dir.resolve("data");
+        Path stdout = dir.resolve("stdout.txt");
+        Path stderr = dir.resolve("stderr.txt");
+        Process broker = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "broker", "--port", "0", "--dir", data.toString())
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile())
+                .start();
         try {
-            thread = new Thread(() -> code.set(Main.execute("broker", "--port", "0", "--dir", dir.resolve("data").toString())), "broker-command");
-            thread.start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!outputOf(captured).contains("\n") && System.nanoTime() < deadline && thread.isAlive()) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (!Files.readString(stdout).contains("\n") && broker.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
-            line = outputOf(captured);
-        } finally {
-            System.setOut(originalOut);
-        }
-        Matcher m = Pattern.compile("bootstrap=(127\\.0\\.0\\.1:(\\d+))\\R").matcher(line);
-        assertThat(m.matches()).as("stdout of siglip broker: '%s'", line).isTrue();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, m.group(1)))) {
-            admin.createTopics(List.of(new NewTopic("hello", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
-            assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("hello");
-        }
-        thread.interrupt();
-        thread.join(60_000);
-        assertThat(thread.isAlive()).isFalse();
-        assertThat(code.get()).isZero();
-        assertThat(dir.resolve("data/meta.properties")).exists();
-        assertThat(outputOf(captured)).isEqualTo(line);
-    }
+            String line = Files.readString(stdout);
+            Matcher m = Pattern.compile("bootstrap=(127\\.0\\.0\\.1:(\\d+))\\R").matcher(line);
+            assertThat(m.matches()).as("stdout of siglip broker: '%s'; stderr: %s", line, Files.readString(stderr)).isTrue();
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, m.group(1)))) {
+                admin.createTopics(List.of(new NewTopic("hello", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+                assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).contains("hello");
+            }
 
-    private static String outputOf(ByteArrayOutputStream captured) {
-        synchronized (captured) {
-            return captured.toString(StandardCharsets.UTF_8);
+            broker.destroy(); // SIGTERM
+            assertThat(broker.waitFor(60, TimeUnit.SECONDS)).as("stopped within 60 s of SIGTERM").isTrue();
+            assertThat(broker.exitValue()).isEqualTo(143); // 128 + SIGTERM, once the shutdown hooks have run
+            assertThat(Files.readString(stdout)).isEqualTo(line);
+            assertThat(Files.readString(stderr)).contains("siglip broker: stopping");
+            assertThat(data.resolve("meta.properties")).exists();
+        } finally {
+            broker.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         }
     }
 
