@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -34,6 +35,8 @@ import picocli.CommandLine.Option;
                         + "doing the same steps (bench/pillow_preprocess.py, run with --pillow-python, one thread): "
                         + "'preprocess java/pillow' below 1 means Java is faster."})
 final class BenchCommand implements Callable<Integer> {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
     @Mixin ModelOptions modelOptions;
 
     @Mixin EndToEndOptions endToEndOptions;
@@ -124,12 +127,28 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        check();
         if (endToEndOptions.quick) {
             runs = 1;
             minSeconds = Math.min(minSeconds, 0.2);
         }
         benchModel();
         return benchEndToEnd();
+    }
+
+    /** Refuses bad values before any figure runs, naming the flag (exit 2 with the usage). */
+    private void check() {
+        CommandLine cli = spec.commandLine();
+        EndToEndOptions.refuseUnless(cli, runs >= 1, "--runs must be >= 1, got " + runs);
+        EndToEndOptions.refuseUnless(cli, minSeconds > 0, "--min-seconds must be > 0, got " + minSeconds);
+        EndToEndOptions.refuseUnless(cli, preprocessSize >= 1, "--preprocess-size must be >= 1, got " + preprocessSize);
+        for (int b : batchSizes) {
+            EndToEndOptions.refuseUnless(cli, b >= 1, "--batch-sizes must all be >= 1, got " + b);
+        }
+        for (int n : concurrentBatches) {
+            EndToEndOptions.refuseUnless(cli, n >= 1, "--concurrent-batches must all be >= 1, got " + n);
+        }
+        endToEndOptions.check(cli);
     }
 
     /** Runs the job end to end (unless --no-end-to-end) and prints the closing table. */
@@ -203,7 +222,6 @@ final class BenchCommand implements Callable<Integer> {
         int cores = Runtime.getRuntime().availableProcessors();
         List<Layout> out = new java.util.ArrayList<>();
         for (int n : concurrentBatches) {
-            if (n < 1) throw new IllegalArgumentException("--concurrent-batches must be >= 1, got " + n);
             Layout l = new Layout(n, modelOptions.threads > 0 || n == 1 ? modelOptions.threads : Math.max(1, cores / n));
             if (!out.contains(l)) out.add(l);
         }

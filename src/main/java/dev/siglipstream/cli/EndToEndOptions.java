@@ -3,6 +3,7 @@ package dev.siglipstream.cli;
 import dev.siglipstream.bench.EndToEndBench;
 import java.time.Duration;
 import org.apache.flink.util.TimeUtils;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** The end-to-end part of {@code siglip bench}: the real job path, in-process broker to broker. */
@@ -112,6 +113,59 @@ final class EndToEndOptions {
                     + "phase warms up large batches, not the one-event fetches, requests and batches of a paced stream. "
                     + "Default: ${DEFAULT-VALUE}.")
     double latencyWarmupSeconds;
+
+    /**
+     * Refuses a bad value before any figure runs, naming its flag: the raw sweep ahead of the job can
+     * take minutes, and the job's own checks name settings, not flags. Picocli prints the message
+     * and the usage, and the command exits with 2.
+     */
+    void check(CommandLine cli) {
+        refuseUnless(cli, events == 0 || events >= 2, "--events must be 0 (about 40 s at the best raw rate) or >= 2, got " + events);
+        refuseUnless(cli, warmupEvents >= -1, "--warmup-events must be -1 (auto) or >= 0, got " + warmupEvents);
+        refuseUnless(cli, batchSize >= 0, "--e2e-batch-size must be 0 (the best raw batch size) or >= 1, got " + batchSize);
+        refuseUnless(cli, !duration(cli, "--e2e-max-delay", maxDelay).isNegative(), "--e2e-max-delay must not be negative, got " + maxDelay);
+        if (!"auto".equalsIgnoreCase(checkpointInterval.trim())) {
+            refuseUnless(cli, duration(cli, "--e2e-checkpoint-interval", checkpointInterval).toMillis() >= 10,
+                    "--e2e-checkpoint-interval must be 'auto' or at least 10ms (Flink's least), got " + checkpointInterval);
+        }
+        refuseUnless(cli, !duration(cli, "--e2e-buffer-timeout", bufferTimeout).isNegative(),
+                "--e2e-buffer-timeout must not be negative, got " + bufferTimeout);
+        refuseUnless(cli, parallelism >= 1, "--parallelism must be >= 1, got " + parallelism);
+        refuseUnless(cli, preprocessThreads >= 1, "--preprocess-threads must be >= 1, got " + preprocessThreads);
+        refuseUnless(cli, intraOpThreads >= -1, "--e2e-intra-op-threads must be -1 (as --threads), 0 (ONNX Runtime's choice) or more, got "
+                + intraOpThreads);
+        refuseUnless(cli, segments >= 0, "--e2e-segments must be 0 (3, or 1 with --quick) or >= 1, got " + segments);
+        refuseUnless(cli, concurrentBatches >= 0, "--e2e-concurrent-batches must be 0 (as the best raw layout) or >= 1, got "
+                + concurrentBatches);
+        refuseUnless(cli, isNice(inferenceNice),
+                "--e2e-inference-nice must be a nice value from -20 to 19, got " + inferenceNice);
+        refuseUnless(cli, isNice(preprocessNice),
+                "--e2e-preprocess-nice must be a nice value from -20 to 19, got " + preprocessNice);
+        refuseUnless(cli, asyncCapacity >= 0, "--async-capacity must be 0 (four batches per batch at once) or >= 1, got " + asyncCapacity);
+        refuseUnless(cli, latencyLoad > 0 && latencyLoad <= 1, "--latency-load must be in (0, 1], got " + latencyLoad);
+        refuseUnless(cli, latencySeconds > 0 && latencySeconds <= 3600, "--latency-seconds must be in (0, 3600], got " + latencySeconds);
+        refuseUnless(cli, latencyWarmupSeconds >= 0 && latencyWarmupSeconds <= 3600,
+                "--latency-warmup-seconds must be in [0, 3600], got " + latencyWarmupSeconds);
+    }
+
+    /** Left alone, or a Linux nice value. */
+    private static boolean isNice(Integer n) {
+        return n == null || (n >= -20 && n <= 19);
+    }
+
+    static void refuseUnless(CommandLine cli, boolean ok, String message) {
+        if (!ok) {
+            throw new CommandLine.ParameterException(cli, message);
+        }
+    }
+
+    private static Duration duration(CommandLine cli, String flag, String value) {
+        try {
+            return TimeUtils.parseDuration(value);
+        } catch (RuntimeException e) {
+            throw new CommandLine.ParameterException(cli, flag + " expects a duration like 10ms or 2s, got '" + value + "'");
+        }
+    }
 
     /** Settings for the job, given the best raw layout (intra-op threads, batches at once), its best rate and batch size. */
     EndToEndBench.Settings settings(String model, String variant, int rawIntraOpThreads, int rawConcurrentBatches, boolean spinWait,

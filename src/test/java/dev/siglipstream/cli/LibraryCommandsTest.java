@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The library's commands end to end through {@link Main}, against the conformance data. */
@@ -148,6 +150,26 @@ class LibraryCommandsTest {
 
         CliRun unknown = CliRun.of("classify", "--bogus");
         assertThat(unknown.exitCode()).isEqualTo(2);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--latency-warmup-seconds=-1 | --latency-warmup-seconds must be in [0, 3600], got -1.0",
+        "--latency-load=1.5          | --latency-load must be in (0, 1], got 1.5",
+        "--e2e-max-delay=10parsecs   | --e2e-max-delay expects a duration like 10ms or 2s, got '10parsecs'",
+        "--e2e-checkpoint-interval=5ms | --e2e-checkpoint-interval must be 'auto' or at least 10ms (Flink's least), got 5ms",
+        "--e2e-inference-nice=-21    | --e2e-inference-nice must be a nice value from -20 to 19, got -21",
+        "--events=1                  | --events must be 0 (about 40 s at the best raw rate) or >= 2, got 1",
+        "--batch-sizes=8,0           | --batch-sizes must all be >= 1, got 0",
+        "--concurrent-batches=0      | --concurrent-batches must all be >= 1, got 0",
+        "--runs=0                    | --runs must be >= 1, got 0",
+    })
+    void benchRefusesABadValueByItsFlagBeforeAnyFigureRuns(String option, String message) {
+        CliRun run = CliRun.of("bench", "--model", Conformance.tinyModel().toString(), "--quick", "--skip-pillow", option);
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).startsWith(message + System.lineSeparator()).contains("Usage: siglip bench");
+        // Nothing was measured: every figure prints a line on stdout as it comes.
+        assertThat(run.out()).isEmpty();
     }
 
     @Test
