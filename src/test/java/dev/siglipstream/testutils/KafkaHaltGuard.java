@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.Collectors;
 
 import org.apache.kafka.common.utils.Exit;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -34,7 +35,15 @@ public final class KafkaHaltGuard implements BeforeAllCallback, AfterEachCallbac
 
     private static void record(String kind, int code, String message) {
         String request = "Kafka called Exit." + kind + "(" + code + ") in thread " + Thread.currentThread().getName() + ": " + message;
-        LOG.error("{} (the JVM is kept alive so the test fails instead)", request, new Throwable("called from"));
+        // Who called, in a few frames: the whole stack runs through JUnit and says no more.
+        String caller = StackWalker.getInstance().walk(frames -> frames
+                .dropWhile(f -> f.getClassName().equals(KafkaHaltGuard.class.getName())
+                        || f.getClassName().startsWith(KafkaHaltGuard.class.getName() + "$")
+                        || f.getClassName().equals(Exit.class.getName()))
+                .limit(4)
+                .map(f -> f.getClassName() + "." + f.getMethodName() + ":" + f.getLineNumber())
+                .collect(Collectors.joining(" < ")));
+        LOG.error("{} (the JVM is kept alive so the test fails instead), from {}", request, caller);
         REQUESTS.add(request);
     }
 
