@@ -123,13 +123,12 @@ final class EndToEndOptions {
         refuseUnless(cli, events == 0 || events >= 2, "--events must be 0 (about 40 s at the best raw rate) or >= 2, got " + events);
         refuseUnless(cli, warmupEvents >= -1, "--warmup-events must be -1 (auto) or >= 0, got " + warmupEvents);
         refuseUnless(cli, batchSize >= 0, "--e2e-batch-size must be 0 (the best raw batch size) or >= 1, got " + batchSize);
-        refuseUnless(cli, !duration(cli, "--e2e-max-delay", maxDelay).isNegative(), "--e2e-max-delay must not be negative, got " + maxDelay);
+        duration(cli, "--e2e-max-delay", maxDelay);
+        duration(cli, "--e2e-buffer-timeout", bufferTimeout);
         if (!"auto".equalsIgnoreCase(checkpointInterval.trim())) {
             refuseUnless(cli, duration(cli, "--e2e-checkpoint-interval", checkpointInterval).toMillis() >= 10,
                     "--e2e-checkpoint-interval must be 'auto' or at least 10ms (Flink's least), got " + checkpointInterval);
         }
-        refuseUnless(cli, !duration(cli, "--e2e-buffer-timeout", bufferTimeout).isNegative(),
-                "--e2e-buffer-timeout must not be negative, got " + bufferTimeout);
         refuseUnless(cli, parallelism >= 1, "--parallelism must be >= 1, got " + parallelism);
         refuseUnless(cli, preprocessThreads >= 1, "--preprocess-threads must be >= 1, got " + preprocessThreads);
         refuseUnless(cli, intraOpThreads >= -1, "--e2e-intra-op-threads must be -1 (as --threads), 0 (ONNX Runtime's choice) or more, got "
@@ -159,11 +158,12 @@ final class EndToEndOptions {
         }
     }
 
+    /** Flink's duration syntax, as the job's own flags take it; it has no negative durations. */
     private static Duration duration(CommandLine cli, String flag, String value) {
         try {
             return TimeUtils.parseDuration(value);
-        } catch (RuntimeException e) {
-            throw new CommandLine.ParameterException(cli, flag + " expects a duration like 10ms or 2s, got '" + value + "'");
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cli, flag + ": expected a duration like 500ms, 10s or 1min, got '" + value + "'");
         }
     }
 

@@ -156,7 +156,8 @@ class LibraryCommandsTest {
     @CsvSource(delimiter = '|', value = {
         "--latency-warmup-seconds=-1 | --latency-warmup-seconds must be in [0, 3600], got -1.0",
         "--latency-load=1.5          | --latency-load must be in (0, 1], got 1.5",
-        "--e2e-max-delay=10parsecs   | --e2e-max-delay expects a duration like 10ms or 2s, got '10parsecs'",
+        "--e2e-max-delay=10parsecs   | --e2e-max-delay: expected a duration like 500ms, 10s or 1min, got '10parsecs'",
+        "--e2e-buffer-timeout=-5ms   | --e2e-buffer-timeout: expected a duration like 500ms, 10s or 1min, got '-5ms'",
         "--e2e-checkpoint-interval=5ms | --e2e-checkpoint-interval must be 'auto' or at least 10ms (Flink's least), got 5ms",
         "--e2e-inference-nice=-21    | --e2e-inference-nice must be a nice value from -20 to 19, got -21",
         "--events=1                  | --events must be 0 (about 40 s at the best raw rate) or >= 2, got 1",
