@@ -9,7 +9,6 @@ import java.util.stream.Collectors;
 import org.apache.kafka.common.utils.Exit;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,10 +23,11 @@ import org.slf4j.LoggerFactory;
  * {@code META-INF/services} and {@code junit-platform.properties}, replaces Kafka's exit and halt
  * procedures with ones that record the request, and fails the test (or class) during which it came.
  */
-public final class KafkaHaltGuard implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
+public final class KafkaHaltGuard implements AfterEachCallback, AfterAllCallback {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaHaltGuard.class);
     private static final Queue<String> REQUESTS = new ConcurrentLinkedQueue<>();
 
+    // JUnit creates the extension before the first test class runs, and so installs these.
     static {
         Exit.setHaltProcedure((code, message) -> record("halt", code, message));
         Exit.setExitProcedure((code, message) -> record("exit", code, message));
@@ -45,11 +45,6 @@ public final class KafkaHaltGuard implements BeforeAllCallback, AfterEachCallbac
                 .collect(Collectors.joining(" < ")));
         LOG.error("{} (the JVM is kept alive so the test fails instead), from {}", request, caller);
         REQUESTS.add(request);
-    }
-
-    @Override
-    public void beforeAll(ExtensionContext context) {
-        // Loading the class installed the procedures; nothing else to do.
     }
 
     @Override
