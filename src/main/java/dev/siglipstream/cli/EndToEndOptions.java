@@ -1,6 +1,7 @@
 package dev.siglipstream.cli;
 
 import dev.siglipstream.bench.EndToEndBench;
+import dev.siglipstream.stream.model.ModelSpec;
 import java.time.Duration;
 import org.apache.flink.util.TimeUtils;
 import picocli.CommandLine;
@@ -136,20 +137,15 @@ final class EndToEndOptions {
         refuseUnless(cli, segments >= 0, "--e2e-segments must be 0 (3, or 1 with --quick) or >= 1, got " + segments);
         refuseUnless(cli, concurrentBatches >= 0, "--e2e-concurrent-batches must be 0 (as the best raw layout) or >= 1, got "
                 + concurrentBatches);
-        refuseUnless(cli, isNice(inferenceNice),
+        refuseUnless(cli, ModelSpec.isNiceValue(inferenceNice),
                 "--e2e-inference-nice must be a nice value from -20 to 19, got " + inferenceNice);
-        refuseUnless(cli, isNice(preprocessNice),
+        refuseUnless(cli, ModelSpec.isNiceValue(preprocessNice),
                 "--e2e-preprocess-nice must be a nice value from -20 to 19, got " + preprocessNice);
         refuseUnless(cli, asyncCapacity >= 0, "--async-capacity must be 0 (four batches per batch at once) or >= 1, got " + asyncCapacity);
         refuseUnless(cli, latencyLoad > 0 && latencyLoad <= 1, "--latency-load must be in (0, 1], got " + latencyLoad);
         refuseUnless(cli, latencySeconds > 0 && latencySeconds <= 3600, "--latency-seconds must be in (0, 3600], got " + latencySeconds);
         refuseUnless(cli, latencyWarmupSeconds >= 0 && latencyWarmupSeconds <= 3600,
                 "--latency-warmup-seconds must be in [0, 3600], got " + latencyWarmupSeconds);
-    }
-
-    /** Left alone, or a Linux nice value. */
-    private static boolean isNice(Integer n) {
-        return n == null || (n >= -20 && n <= 19);
     }
 
     static void refuseUnless(CommandLine cli, boolean ok, String message) {

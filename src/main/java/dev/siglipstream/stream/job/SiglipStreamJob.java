@@ -260,8 +260,18 @@ public final class SiglipStreamJob {
             atLeast(conf, JobOptions.BATCH_CONCURRENCY, 1);
             atLeast(conf, JobOptions.ASYNC_CAPACITY, 1);
             atLeast(conf, JobOptions.ASYNC_RETRIES, 0);
+            // setpriority() would clamp 50 to 19 without a word.
+            niceValue(conf, JobOptions.INFERENCE_NICE);
+            niceValue(conf, JobOptions.PREPROCESS_NICE);
             return new JobPlan(bootstrap, hasTopics ? topics : List.of(), pattern, model, sets, parallelism,
                     conf.get(JobOptions.CHECKPOINT_INTERVAL));
+        }
+
+        private static void niceValue(Configuration conf, ConfigOption<Integer> option) {
+            Integer value = conf.get(option);
+            if (!ModelSpec.isNiceValue(value)) {
+                throw new IllegalArgumentException(option.key() + " must be a nice value from -20 to 19, got " + value);
+            }
         }
 
         /** The value of {@code option}, refused by name when it is below {@code min}. */

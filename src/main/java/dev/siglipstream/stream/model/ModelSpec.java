@@ -40,6 +40,11 @@ public record ModelSpec(
         int preprocessThreads,
         Integer preprocessNice) implements Serializable {
 
+    /** Whether {@code nice} leaves the threads alone (null) or is a Linux nice value, -20 to 19. */
+    public static boolean isNiceValue(Integer nice) {
+        return nice == null || (nice >= -20 && nice <= 19);
+    }
+
     /** The same spec on another device (the subtask's GPU). */
     public ModelSpec onDevice(String provider, int deviceId) {
         return new ModelSpec(model, provider, deviceId, variant, intraOpThreads, spinWait, inferenceNice, allowCpuFallback,

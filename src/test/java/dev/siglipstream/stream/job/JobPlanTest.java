@@ -37,4 +37,20 @@ class JobPlanTest {
         assertThatThrownBy(() -> SiglipStreamJob.JobPlan.of(concurrency))
                 .hasMessage("siglip.batch.concurrency must be >= 1, got 0");
     }
+
+    @Test
+    void niceValuesOutsideLinuxsRangeAreRefusedByName() {
+        Configuration inference = minimal();
+        inference.set(JobOptions.INFERENCE_NICE, 50);
+        assertThatThrownBy(() -> SiglipStreamJob.JobPlan.of(inference))
+                .hasMessage("siglip.model.inference-nice must be a nice value from -20 to 19, got 50");
+        Configuration preprocess = minimal();
+        preprocess.set(JobOptions.PREPROCESS_NICE, -21);
+        assertThatThrownBy(() -> SiglipStreamJob.JobPlan.of(preprocess))
+                .hasMessage("siglip.preprocess.nice must be a nice value from -20 to 19, got -21");
+        Configuration edges = minimal();
+        edges.set(JobOptions.INFERENCE_NICE, -20);
+        edges.set(JobOptions.PREPROCESS_NICE, 19);
+        assertThat(SiglipStreamJob.JobPlan.of(edges).model()).isEqualTo("/models/siglip");
+    }
 }
