@@ -2,6 +2,7 @@ package dev.siglipstream.cli;
 
 import dev.siglipstream.bench.EndToEndBench;
 import dev.siglipstream.stream.model.ModelSpec;
+import dev.siglipstream.stream.options.JobArguments;
 import java.time.Duration;
 import org.apache.flink.util.TimeUtils;
 import picocli.CommandLine;
@@ -154,12 +155,12 @@ final class EndToEndOptions {
         }
     }
 
-    /** Flink's duration syntax, as the job's own flags take it; it has no negative durations. */
+    /** As the job's own flags read a duration. */
     private static Duration duration(CommandLine cli, String flag, String value) {
         try {
-            return TimeUtils.parseDuration(value);
+            return JobArguments.duration(flag, value);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cli, flag + ": expected a duration like 500ms, 10s or 1min, got '" + value + "'");
+            throw new CommandLine.ParameterException(cli, e.getMessage());
         }
     }
 

@@ -193,11 +193,19 @@ public final class JobArguments {
 
     private static void putDuration(Configuration conf, ConfigOption<Duration> option, String value, String flag) {
         if (value != null) {
-            try {
-                conf.set(option, org.apache.flink.util.TimeUtils.parseDuration(value));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(flag + ": expected a duration like 500ms, 10s or 1min, got '" + value + "'", e);
-            }
+            conf.set(option, duration(flag, value));
+        }
+    }
+
+    /**
+     * {@code value} in Flink's duration syntax ({@code 500ms}, {@code 10s}, {@code 1min}; never
+     * negative), or an {@link IllegalArgumentException} that names {@code flag}.
+     */
+    public static Duration duration(String flag, String value) {
+        try {
+            return org.apache.flink.util.TimeUtils.parseDuration(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(flag + ": expected a duration like 500ms, 10s or 1min, got '" + value + "'", e);
         }
     }
 
