@@ -1,9 +1,14 @@
 package dev.siglipstream.siglip.internal;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandleProxies;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ForkJoinPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +23,10 @@ import org.slf4j.LoggerFactory;
  *       now: it frees that copy's environment. When ONNX Runtime is shared (in the cluster's {@code lib/}), the hook
  *       stays, but its thread's context class loader and inherited access-control context, both taken from the
  *       task thread that created the environment, are cleared, since they point at {@code loader}.</li>
+ *   <li>Threads that outlive a job (a JVM-wide pool or timer first started from a task thread) inherit the task
+ *       thread's context class loader; those whose context class loader is {@code loader} get the system class
+ *       loader instead. Threads of {@code loader}'s own classes still alive are logged.</li>
+ *   <li>Image I/O service providers of {@code loader}'s classes are deregistered from the JVM-wide registry.</li>
  * </ul>
  *
  * Needs {@code --add-opens java.base/java.lang=ALL-UNNAMED}, which Flink's JVMs have by default on Java 17;
@@ -47,13 +56,78 @@ public final class NativeRelease {
                     Runtime.getRuntime().removeShutdownHook(hook);
                     target.run();
                     changed++;
-                } else if (clear(hook, loader)) {
+                } else if (clear(hook, loader, target.getClass().getClassLoader())) {
                     changed++;
                 }
             }
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.warn("Cannot unpin class loader {} from ONNX Runtime's shutdown hook ({}); each redeploy into this JVM"
                     + " keeps one class loader. Run the JVM with --add-opens java.base/java.lang=ALL-UNNAMED.", loader, e.toString());
+        }
+        changed += threads(loader);
+        changed += imageIoProviders(loader);
+        return changed;
+    }
+
+    /**
+     * Initialises Image I/O's JVM-wide state outside the caller's class loader. Its AppContext keeps the context
+     * class loader of the thread that first touches it, and its service registry keeps, for every plugin, the
+     * access-control context of the registering call: the protection domains of every class on that stack. From
+     * a job's code, both would keep the job's class loader for the life of the JVM (seen in a TaskManager heap
+     * dump: {@code ImageIO.theRegistry → SubRegistry.accMap → AccessControlContext → ProtectionDomain →
+     * ChildFirstClassLoader}). So the registry is created on a common-pool thread (the system class loader as
+     * context loader, no inherited job context) by a JDK-made {@code Runnable} with no job class on its stack.
+     */
+    public static void initImageIoOutsideCallersLoader() {
+        try {
+            MethodHandle init = MethodHandles.publicLookup().findStatic(javax.imageio.spi.IIORegistry.class,
+                    "getDefaultInstance", MethodType.methodType(javax.imageio.spi.IIORegistry.class));
+            Runnable task = MethodHandleProxies.asInterfaceInstance(Runnable.class, init.asType(MethodType.methodType(void.class)));
+            ForkJoinPool.commonPool().submit(task).get();
+        } catch (ReflectiveOperationException | java.util.concurrent.ExecutionException | RuntimeException e) {
+            LOG.warn("Image I/O initialised on the caller's thread ({}): a job's class loader may be kept by it", e.toString());
+            javax.imageio.spi.IIORegistry.getDefaultInstance();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static int threads(ClassLoader loader) {
+        int changed = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t == Thread.currentThread()) {
+                continue;
+            }
+            if (t.getClass().getClassLoader() == loader) {
+                LOG.warn("Thread '{}' of the released class loader {} is still alive and keeps it", t.getName(), loader);
+                continue;
+            }
+            try {
+                if (clear(t, loader, ClassLoader.getSystemClassLoader())) {
+                    LOG.info("Thread '{}' referred to the released class loader (context class loader or inherited "
+                            + "access-control context); cleared", t.getName());
+                    changed++;
+                }
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                LOG.warn("Cannot clear thread '{}''s references to the released class loader {}: {}", t.getName(), loader, e.toString());
+            }
+        }
+        return changed;
+    }
+
+    private static int imageIoProviders(ClassLoader loader) {
+        javax.imageio.spi.IIORegistry registry = javax.imageio.spi.IIORegistry.getDefaultInstance();
+        int changed = 0;
+        for (java.util.Iterator<Class<?>> categories = registry.getCategories(); categories.hasNext(); ) {
+            Class<?> category = categories.next();
+            List<Object> own = new ArrayList<>();
+            registry.getServiceProviders(category, false).forEachRemaining(p -> {
+                if (p.getClass().getClassLoader() == loader) own.add(p);
+            });
+            for (Object p : own) {
+                registry.deregisterServiceProvider(p);
+                changed++;
+            }
         }
         return changed;
     }
@@ -67,18 +141,21 @@ public final class NativeRelease {
         return candidate == null;
     }
 
-    /** Clears the hook thread's references to {@code loader}; returns whether there were any. */
-    private static boolean clear(Thread hook, ClassLoader loader) throws ReflectiveOperationException {
+    /**
+     * Clears a thread's references to {@code loader}: its context class loader (set to {@code replacement}) and its
+     * inherited access-control context; returns whether there were any.
+     */
+    private static boolean clear(Thread thread, ClassLoader loader, ClassLoader replacement) throws ReflectiveOperationException {
         boolean pinned = false;
-        ClassLoader ccl = hook.getContextClassLoader();
+        ClassLoader ccl = thread.getContextClassLoader();
         if (ccl != null && isOrUses(ccl, loader)) {
-            hook.setContextClassLoader(((Runnable) field(Thread.class, "target").get(hook)).getClass().getClassLoader());
+            thread.setContextClassLoader(replacement);
             pinned = true;
         }
         Field acc = field(Thread.class, "inheritedAccessControlContext");
-        Object context = acc.get(hook);
+        Object context = acc.get(thread);
         if (context != null && refersTo(context, loader)) {
-            acc.set(hook, null);
+            acc.set(thread, null);
             pinned = true;
         }
         return pinned;

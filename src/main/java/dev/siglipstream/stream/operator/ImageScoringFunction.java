@@ -91,6 +91,8 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         // on the application class path (./siglip run, MiniCluster tests) their libraries are the JVM's.
         ClassLoader userCode = ImageScoringFunction.class.getClassLoader();
         if (userCode instanceof org.apache.flink.util.FlinkUserCodeClassLoader) {
+            // before anything here touches ImageIO, whose registry would keep this class loader otherwise
+            NativeRelease.initImageIoOutsideCallersLoader();
             getRuntimeContext().registerUserCodeClassLoaderReleaseHookIfAbsent(NATIVE_RELEASE_HOOK,
                     () -> LOG.info("Released native resources pinning {}: {} shutdown hooks", userCode, NativeRelease.release(userCode)));
         }
