@@ -4,6 +4,7 @@ import dev.siglipstream.events.DeadLetterReason;
 import dev.siglipstream.events.ImageEvent;
 import dev.siglipstream.events.LabelSetUpdate;
 import dev.siglipstream.stream.labels.LabelSet;
+import dev.siglipstream.stream.labels.LabelSetException;
 import dev.siglipstream.stream.labels.LabelSetResolution;
 import dev.siglipstream.stream.metrics.JobMetrics;
 import java.util.Map;
@@ -24,6 +25,12 @@ import org.slf4j.LoggerFactory;
  * control topic, on top of the static YAML sets). Events that cannot be read or resolved are
  * emitted as {@link ResolvedEvent#rejected} dead letters with a reason, in the same stream; the live
  * sets are checkpointed with the broadcast state.
+ *
+ * <p>An update is checked completely when it arrives ({@link LabelSetResolution#apply}); an invalid
+ * one is refused, the previous version stays in force, and it is logged, counted
+ * ({@code labelSetUpdatesRefused}) and written as one INVALID_LABEL_SET dead letter. Every subtask
+ * sees every update, so only subtask 0 writes that dead letter, into its regular output: it goes to
+ * the sink through the same checkpointed chain as every other output, exactly once.
  */
 public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, LabelSetUpdate, ResolvedEvent> {
     private static final long serialVersionUID = 1L;
@@ -35,12 +42,19 @@ public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, 
 
     private final LabelSetResolution resolution;
     private final Codecs codecs;
+    private final String controlTopic;
     private transient JobMetrics metrics;
     private transient Map<String, Long> versions;
 
     public LabelSetResolver(LabelSetResolution resolution, Codecs codecs) {
+        this(resolution, codecs, null);
+    }
+
+    /** @param controlTopic the control topic, named in the dead letters of refused updates */
+    public LabelSetResolver(LabelSetResolution resolution, Codecs codecs, String controlTopic) {
         this.resolution = resolution;
         this.codecs = codecs;
+        this.controlTopic = controlTopic;
     }
 
     @Override
@@ -98,31 +112,41 @@ public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, 
         if (!LabelSet.INLINE_ID.equals(r.set().id())) {
             versions.put(r.set().id(), r.set().version()); // also right after a restore, before any update
         }
-        out.accept(new ResolvedEvent(event.getId(), raw.topic(), raw.value(), event.getImageUri(), r.set(),
+        out.accept(new ResolvedEvent(event.getId(), raw.source(), raw.value(), event.getImageUri(), r.set(),
                 event.getMetadata(), event.getEventTime().toEpochMilli(), null));
     }
 
     private Output dead(String id, RawRecord raw, DeadLetterReason reason, String message, String stage) {
-        return codecs.deadLetter(id, raw.value(), reason, message, stage, raw.topic());
+        return codecs.deadLetter(raw, id, reason, message, stage);
     }
 
     @Override
     public void processBroadcastElement(LabelSetUpdate update, Context ctx, Collector<ResolvedEvent> out)
             throws Exception {
         BroadcastState<String, LabelSet> state = ctx.getBroadcastState(STATE);
-        LabelSet applied = resolution.apply(update, new LabelSetResolution.Store() {
-            @Override
-            public LabelSet get(String id) throws Exception {
-                return state.get(id);
-            }
+        LabelSet applied;
+        try {
+            applied = resolution.apply(update, new LabelSetResolution.Store() {
+                @Override
+                public LabelSet get(String id) throws Exception {
+                    return state.get(id);
+                }
 
-            @Override
-            public void put(String id, LabelSet set) throws Exception {
-                state.put(id, set);
+                @Override
+                public void put(String id, LabelSet set) throws Exception {
+                    state.put(id, set);
+                }
+            });
+        } catch (LabelSetException invalid) {
+            if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+                LOG.warn("Refused {}; the previous version stays in force", invalid.getMessage());
+                metrics.labelSetUpdateRefused();
+                out.collect(ResolvedEvent.rejected(codecs.refusedUpdate(update, controlTopic, invalid.getMessage())));
             }
-        });
+            return;
+        }
         if (applied == null) {
-            LOG.info("Ignored label-set update {} version {} (not newer, or invalid template)",
+            LOG.info("Ignored label-set update {} version {} (not newer than the set in force)",
                     update.getId(), update.getVersion());
         } else {
             versions.put(applied.id(), applied.deleted() ? -applied.version() : applied.version());

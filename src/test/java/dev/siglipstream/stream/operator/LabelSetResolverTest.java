@@ -26,10 +26,13 @@ class LabelSetResolverTest {
     private static final Codecs CODECS = new Codecs(WireFormat.PLAIN, 0, "dead");
     private static final AvroCodec<ImageEvent> IMAGES = AvroCodec.plain(ImageEvent.class);
 
+    private static LabelSetResolution resolution() {
+        return new LabelSetResolution(
+                List.of(new LabelSet("animals", 1, List.of("cat", "dog"), null, null, null, "animal-topic", false)), null);
+    }
+
     private static LabelSetResolver resolver() {
-        return new LabelSetResolver(new LabelSetResolution(
-                List.of(new LabelSet("animals", 1, List.of("cat", "dog"), null, null, null, "animal-topic", false)), null),
-                CODECS);
+        return new LabelSetResolver(resolution(), CODECS);
     }
 
     private static RawRecord event(String id, String set) {
@@ -112,6 +115,51 @@ class LabelSetResolverTest {
             assertThat(dead).extracting(DeadLetter::getEventId).containsExactly("e3", "e4");
             assertThat(dead).extracting(DeadLetter::getReason)
                     .containsExactly(DeadLetterReason.UNKNOWN_LABEL_SET, DeadLetterReason.MALFORMED_EVENT);
+        }
+    }
+
+    @Test
+    void anInvalidUpdateIsRefusedWrittenOnceAsADeadLetterAndTheSetStaysInForce() throws Exception {
+        LabelSetUpdate badTemplate = LabelSetUpdate.newBuilder(update("animals", 2, List.of("cat"), false))
+                .setTemplate("{} {{}} %s %n {0} {").build();
+        LabelSetUpdate badTopic = LabelSetUpdate.newBuilder(update("animals", 3, List.of("cat"), false))
+                .setOutputTopic("bad topic!!").build();
+        LabelSetResolver subtask0 = new LabelSetResolver(resolution(), CODECS, "control");
+        try (var h = new BroadcastOperatorTestHarness<>(
+                new CoBroadcastWithNonKeyedOperator<>(subtask0, List.of(LabelSetResolver.STATE)), 2, 2, 0)) {
+            h.setup();
+            h.open();
+            h.processBroadcastElement(badTemplate, 1);
+            h.processBroadcastElement(badTopic, 2);
+            h.processElement(event("e1", "animals"), 3);
+            List<ResolvedEvent> ok = resolved(h);
+            assertThat(ok).singleElement().satisfies(e -> {
+                assertThat(e.labelSet().version()).isEqualTo(1);
+                assertThat(e.labelSet().outputTopic()).isEqualTo("animal-topic");
+            });
+            List<DeadLetter> dead = dead(h);
+            assertThat(dead).extracting(DeadLetter::getReason)
+                    .containsExactly(DeadLetterReason.INVALID_LABEL_SET, DeadLetterReason.INVALID_LABEL_SET);
+            assertThat(dead.get(0).getMessage()).startsWith("label-set update 'animals' version 2.template '{} {{}} %s %n {0} {' cannot be used");
+            assertThat(dead.get(1).getMessage()).startsWith("label-set update 'animals' version 3.output-topic 'bad topic!!'");
+            assertThat(dead.get(0).getStage()).isEqualTo("control");
+            assertThat(dead.get(0).getSourceTopic()).isEqualTo("control");
+            assertThat(dead.get(0).getEventId()).isNull();
+            ByteBuffer original = dead.get(0).getOriginal().duplicate();
+            byte[] update = new byte[original.remaining()];
+            original.get(update);
+            assertThat(CODECS.updates().decode(update)).isEqualTo(badTemplate);
+            assertThat(h.extractOutputValues().stream().filter(e -> e.deadLetter() != null).map(e -> new String(e.deadLetter().key(), StandardCharsets.UTF_8)))
+                    .containsExactly("animals", "animals");
+        }
+        // Every subtask sees every update; only subtask 0 writes its dead letter.
+        LabelSetResolver subtask1 = new LabelSetResolver(resolution(), CODECS, "control");
+        try (var h = new BroadcastOperatorTestHarness<>(
+                new CoBroadcastWithNonKeyedOperator<>(subtask1, List.of(LabelSetResolver.STATE)), 2, 2, 1)) {
+            h.setup();
+            h.open();
+            h.processBroadcastElement(badTemplate, 1);
+            assertThat(h.extractOutputValues()).isEmpty();
         }
     }
 
