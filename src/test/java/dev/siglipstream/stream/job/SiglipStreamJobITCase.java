@@ -70,7 +70,7 @@ class SiglipStreamJobITCase {
     }
 
     /** Probabilities the library gives for one image against hypotheses, computed directly (no Flink, no Kafka). */
-    private static float[] direct(SiglipModel m, byte[] image, List<String> hypotheses) throws Exception {
+    static float[] direct(SiglipModel m, byte[] image, List<String> hypotheses) throws Exception {
         SiglipImageProcessor proc = m.imageProcessor();
         FloatBuffer px = SiglipImageProcessor.allocate(1, proc.height(), proc.width());
         proc.preprocess(image, px);
