@@ -1,6 +1,5 @@
 package dev.siglipstream.stream.job;
 
-import dev.siglipstream.events.LabelSetUpdate;
 import dev.siglipstream.stream.labels.LabelSet;
 import dev.siglipstream.stream.labels.LabelSetFile;
 import dev.siglipstream.stream.labels.LabelSetLimits;
@@ -10,7 +9,6 @@ import dev.siglipstream.stream.model.ModelSpec;
 import dev.siglipstream.stream.operator.Codecs;
 import dev.siglipstream.stream.operator.ImageScoringFunction;
 import dev.siglipstream.stream.operator.LabelSetResolver;
-import dev.siglipstream.stream.operator.LabelSetUpdateDeserializer;
 import dev.siglipstream.stream.operator.Output;
 import dev.siglipstream.stream.operator.OutputMetrics;
 import dev.siglipstream.stream.operator.OutputSerializer;
@@ -141,7 +139,7 @@ public final class SiglipStreamJob {
         SingleOutputStreamOperator<ResolvedEvent> resolved;
         String controlTopic = conf.get(JobOptions.LABEL_SET_TOPIC);
         if (controlTopic != null) {
-            KafkaSource<LabelSetUpdate> control = KafkaSource.<LabelSetUpdate>builder()
+            KafkaSource<RawRecord> control = KafkaSource.<RawRecord>builder()
                     .setBootstrapServers(plan.bootstrap())
                     .setGroupId(conf.get(JobOptions.GROUP_ID) + "-label-sets")
                     // A pattern tolerates a control topic that does not exist yet: scoring runs on the
@@ -149,14 +147,14 @@ public final class SiglipStreamJob {
                     .setTopicPattern(Pattern.compile(Pattern.quote(controlTopic)))
                     // A compacted topic replayed from the start rebuilds every live set.
                     .setStartingOffsets(OffsetsInitializer.earliest())
-                    .setDeserializer(new LabelSetUpdateDeserializer(codecs.updates()))
+                    .setDeserializer(new RawRecordDeserializer()) // decoded by the resolver: an unreadable update is a dead letter too
                     .setProperties(kafka)
                     .build();
-            BroadcastStream<LabelSetUpdate> broadcast = env.fromSource(control, WatermarkStrategy.noWatermarks(), "label-set-updates")
+            BroadcastStream<RawRecord> broadcast = env.fromSource(control, WatermarkStrategy.noWatermarks(), "label-set-updates")
                     .uid("label-set-source").setParallelism(1)
                     .broadcast(LabelSetResolver.STATE);
             resolved = raw.connect(broadcast)
-                    .process(new LabelSetResolver(resolution, codecs, controlTopic), TypeInformation.of(ResolvedEvent.class));
+                    .process(new LabelSetResolver(resolution, codecs), TypeInformation.of(ResolvedEvent.class));
         } else {
             // No control topic: the static sets only, chained to the source (no network hop at all).
             resolved = raw.process(new StaticLabelSetResolver(resolution, codecs), TypeInformation.of(ResolvedEvent.class));

@@ -9,6 +9,7 @@ import dev.siglipstream.stream.serde.AvroCodec;
 import dev.siglipstream.stream.serde.WireFormat;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -140,14 +141,13 @@ public final class Codecs implements Serializable {
     }
 
     /**
-     * The INVALID_LABEL_SET dead letter of a refused control-topic update, keyed by the set's id; it
-     * has no event id, and carries the update as the job read it (Avro encoded again).
+     * The INVALID_LABEL_SET dead letter of a refused control-topic record, keyed like it (by the set's
+     * id); it has no event id.
      */
-    public Output refusedUpdate(LabelSetUpdate update, String controlTopic, String message) {
-        byte[] id = key(cut(update.getId(), MAX_ID_CHARS));
-        Output dl = deadLetter(null, new Source(controlTopic, -1, -1L, id), updates.encode(update),
-                DeadLetterReason.INVALID_LABEL_SET, message, "control");
-        return new Output(dl.topic(), id, dl.value(), dl.deadLetterReason(), dl.stage(), dl.source());
+    public Output refusedUpdate(RawRecord control, String message) {
+        Output dl = deadLetter(control, null, DeadLetterReason.INVALID_LABEL_SET, message, "control");
+        byte[] key = control.key() == null ? null : Arrays.copyOf(control.key(), Math.min(control.key().length, MAX_KEY_BYTES));
+        return new Output(dl.topic(), key, dl.value(), dl.deadLetterReason(), dl.stage(), dl.source());
     }
 
     /** An encoded scored event for {@code topic}. */

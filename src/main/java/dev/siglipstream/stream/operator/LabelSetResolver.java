@@ -26,13 +26,13 @@ import org.slf4j.LoggerFactory;
  * emitted as {@link ResolvedEvent#rejected} dead letters with a reason, in the same stream; the live
  * sets are checkpointed with the broadcast state.
  *
- * <p>An update is checked completely when it arrives ({@link LabelSetResolution#apply}); an invalid
- * one is refused, the previous version stays in force, and it is logged, counted
+ * <p>Control records arrive as bytes and are decoded here. An update is checked completely when it
+ * arrives ({@link LabelSetResolution#apply}); an unreadable or invalid one is refused, the previous version stays in force, and it is logged, counted
  * ({@code labelSetUpdatesRefused}) and written as one INVALID_LABEL_SET dead letter. Every subtask
  * sees every update, so only subtask 0 writes that dead letter, into its regular output: it goes to
  * the sink through the same checkpointed chain as every other output, exactly once.
  */
-public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, LabelSetUpdate, ResolvedEvent> {
+public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, RawRecord, ResolvedEvent> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(LabelSetResolver.class);
 
@@ -42,19 +42,12 @@ public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, 
 
     private final LabelSetResolution resolution;
     private final Codecs codecs;
-    private final String controlTopic;
     private transient JobMetrics metrics;
     private transient Map<String, Long> versions;
 
     public LabelSetResolver(LabelSetResolution resolution, Codecs codecs) {
-        this(resolution, codecs, null);
-    }
-
-    /** @param controlTopic the control topic, named in the dead letters of refused updates */
-    public LabelSetResolver(LabelSetResolution resolution, Codecs codecs, String controlTopic) {
         this.resolution = resolution;
         this.codecs = codecs;
-        this.controlTopic = controlTopic;
     }
 
     @Override
@@ -121,11 +114,16 @@ public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, 
     }
 
     @Override
-    public void processBroadcastElement(LabelSetUpdate update, Context ctx, Collector<ResolvedEvent> out)
+    public void processBroadcastElement(RawRecord control, Context ctx, Collector<ResolvedEvent> out)
             throws Exception {
         BroadcastState<String, LabelSet> state = ctx.getBroadcastState(STATE);
+        LabelSetUpdate update;
         LabelSet applied;
         try {
+            update = decode(control);
+            if (update == null) {
+                return; // a tombstone without a key: nothing to delete
+            }
             applied = resolution.apply(update, new LabelSetResolution.Store() {
                 @Override
                 public LabelSet get(String id) throws Exception {
@@ -141,7 +139,7 @@ public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, 
             if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
                 LOG.warn("Refused {}; the previous version stays in force", invalid.getMessage());
                 metrics.labelSetUpdateRefused();
-                out.collect(ResolvedEvent.rejected(codecs.refusedUpdate(update, controlTopic, invalid.getMessage())));
+                out.collect(ResolvedEvent.rejected(codecs.refusedUpdate(control, invalid.getMessage())));
             }
             return;
         }
@@ -151,6 +149,25 @@ public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, 
         } else {
             versions.put(applied.id(), applied.deleted() ? -applied.version() : applied.version());
             LOG.info("Label set {} is now version {}{}", applied.id(), applied.version(), applied.deleted() ? " (deleted)" : "");
+        }
+    }
+
+    /**
+     * The update a control record carries: its Avro value, or a deletion for a Kafka tombstone (key =
+     * set id, no value); null for a tombstone without a key.
+     *
+     * @throws LabelSetException the value is not an Avro LabelSetUpdate
+     */
+    private LabelSetUpdate decode(RawRecord control) {
+        if (control.value() == null) {
+            return control.key() == null ? null : LabelSetUpdate.newBuilder()
+                    .setId(new String(control.key(), java.nio.charset.StandardCharsets.UTF_8)).setVersion(-1).setDeleted(true).build();
+        }
+        try {
+            return codecs.updates().decode(control.value());
+        } catch (Exception e) {
+            throw new LabelSetException("label-set update at " + control.topic() + "-" + control.partition() + "@"
+                    + control.offset() + ": not an Avro LabelSetUpdate: " + e.getMessage(), e);
         }
     }
 }

@@ -122,6 +122,7 @@ class AdversarialCorpusITCase {
         JobClient job = start(conf);
         // Control-topic attacks: each one put the job into a restart loop, or would have been applied.
         send(List.of(
+                new ProducerRecord<>(p + "-control", "garbage".getBytes(StandardCharsets.UTF_8), "not avro at all".getBytes(StandardCharsets.UTF_8)),
                 control(p + "-control", new LabelSet("huge", 1, Collections.nCopies(20_000, "a label"), null, null, null, null, false)),
                 control(p + "-control", new LabelSet("animals", 2, List.of("cat"), "{} {{}} %s %n {0} {", null, null, null, false)),
                 control(p + "-control", new LabelSet("animals", 3, List.of("cat"), null, null, null, "bad topic!!", false)),
@@ -178,7 +179,7 @@ class AdversarialCorpusITCase {
         send(good);
         List<ConsumerRecord<byte[], byte[]>> scored = JobHarness.await(job, KAFKA, p + "-labels", expectScored.size(), GOOD_EVENT_BOUND);
         long scoredMs = (System.nanoTime() - sentAt) / 1_000_000;
-        List<ConsumerRecord<byte[], byte[]>> dead = JobHarness.await(job, KAFKA, p + "-dead", expectDead.size() + 3, Duration.ofSeconds(30));
+        List<ConsumerRecord<byte[], byte[]>> dead = JobHarness.await(job, KAFKA, p + "-dead", expectDead.size() + 4, Duration.ofSeconds(30));
         // Nothing more arrives: no duplicate from a restart or from the other subtask.
         Thread.sleep(2000);
         scored = KAFKA.consume(p + "-labels", Integer.MAX_VALUE, Duration.ofSeconds(3));
@@ -212,6 +213,7 @@ class AdversarialCorpusITCase {
         expectScored.forEach(id -> expected.put(id, List.of("scored")));
         expectDead.forEach((id, reason) -> expected.put(id, List.of(reason.name())));
         expected.put("huge", List.of("INVALID_LABEL_SET"));
+        expected.put("garbage", List.of("INVALID_LABEL_SET"));
         expected.put("animals", List.of("INVALID_LABEL_SET", "INVALID_LABEL_SET"));
         assertThat(outputs).isEqualTo(expected);
 
@@ -223,6 +225,9 @@ class AdversarialCorpusITCase {
         assertThat(n.getSourceTopic()).isEqualTo(p + "-images");
         assertThat(n.getSourcePartition()).isEqualTo(sent.get(0).partition());
         assertThat(n.getSourceOffset()).isEqualTo(sent.get(0).offset());
+        assertThat(deadById.get("huge").getSourceTopic()).isEqualTo(p + "-control");
+        assertThat(deadById.get("huge").getSourceOffset()).isEqualTo(1L);
+        assertThat(deadById.get("garbage").getMessage()).contains("not an Avro LabelSetUpdate");
         assertThat(deadById.get("inline-1.2mb").getMessage()).contains("has 12000 labels, the limit is 100");
         assertThat(deadById.get("metadata-1.1mb").getStage()).isEqualTo("sink");
         assertThat(deadById.get("metadata-1.1mb").getSourceOffset()).isEqualTo(sent.get(2).offset());
