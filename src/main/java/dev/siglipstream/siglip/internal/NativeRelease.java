@@ -8,7 +8,6 @@ import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ForkJoinPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,19 +71,31 @@ public final class NativeRelease {
     /**
      * Initialises Image I/O's JVM-wide state outside the caller's class loader. Its AppContext keeps the context
      * class loader of the thread that first touches it, and its service registry keeps, for every plugin, the
-     * access-control context of the registering call: the protection domains of every class on that stack. From
-     * a job's code, both would keep the job's class loader for the life of the JVM (seen in a TaskManager heap
-     * dump: {@code ImageIO.theRegistry → SubRegistry.accMap → AccessControlContext → ProtectionDomain →
-     * ChildFirstClassLoader}). So the registry is created on a common-pool thread (the system class loader as
-     * context loader, no inherited job context) by a JDK-made {@code Runnable} with no job class on its stack.
+     * access-control context of the registering call: the protection domains of every class on that stack and of
+     * the thread's inherited context. From a job's code, both would keep the job's class loader for the life of the
+     * JVM (seen in a TaskManager heap dump: {@code ImageIO.theRegistry → SubRegistry.accMap → AccessControlContext →
+     * ProtectionDomain → ChildFirstClassLoader}). So the registry is created on a thread of its own, with the system
+     * class loader as context loader, no inherited access-control context, and a JDK-made {@code Runnable}: no class
+     * of the caller's loader anywhere in the context that Image I/O keeps. (A common-pool task is not enough: a
+     * caller that waits on it may run it itself, on its own stack.)
      */
     public static void initImageIoOutsideCallersLoader() {
         try {
             MethodHandle init = MethodHandles.publicLookup().findStatic(javax.imageio.spi.IIORegistry.class,
                     "getDefaultInstance", MethodType.methodType(javax.imageio.spi.IIORegistry.class));
             Runnable task = MethodHandleProxies.asInterfaceInstance(Runnable.class, init.asType(MethodType.methodType(void.class)));
-            ForkJoinPool.commonPool().submit(task).get();
-        } catch (ReflectiveOperationException | java.util.concurrent.ExecutionException | RuntimeException e) {
+            Thread thread = new Thread(null, task, "siglip-imageio-init", 0, false);
+            thread.setContextClassLoader(ClassLoader.getSystemClassLoader());
+            try {
+                field(Thread.class, "inheritedAccessControlContext").set(thread, null);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                LOG.warn("Image I/O initialised with the caller's access-control context ({}): a job's class loader may be"
+                        + " kept by it. Run the JVM with --add-opens java.base/java.lang=ALL-UNNAMED.", e.toString());
+            }
+            thread.setDaemon(true);
+            thread.start();
+            thread.join();
+        } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.warn("Image I/O initialised on the caller's thread ({}): a job's class loader may be kept by it", e.toString());
             javax.imageio.spi.IIORegistry.getDefaultInstance();
         } catch (InterruptedException e) {

@@ -95,14 +95,24 @@ final class SentencePieceSiglipTokenizer implements SiglipTokenizer {
         this.padId = addedEncoder.get(settings.pad().content());
     }
 
+    private static void loadNative() {
+        ai.djl.sentencepiece.jni.LibUtils.loadLibrary();
+        try {
+            Class.forName("ai.djl.sentencepiece.SpProcessor", true, SentencePieceSiglipTokenizer.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("DJL's SentencePiece is not on the class path", e);
+        }
+    }
+
     /** Loads {@code spiece.model} from {@code dir} with {@code add_dummy_prefix} switched off. */
     static SentencePieceSiglipTokenizer load(Path dir, TokenizerSettings settings) throws IOException {
         Path model = dir.resolve(MODEL_FILE);
         SpModelProto.Edited edited = SpModelProto.withoutDummyPrefix(Files.readAllBytes(model), model.toString());
         SpTokenizer sp;
         try {
-            // Before SpProcessor's static initializer loads it: waits out a released class loader's copy.
-            NativeLibraryLoad.load("SentencePiece", ai.djl.sentencepiece.jni.LibUtils::loadLibrary);
+            // Before SpProcessor's static initializer loads it: waits out a released class loader's copy, else
+            // loads a copy of its own; SpProcessor is initialised in the same load, so that it finds the same copy.
+            NativeLibraryLoad.load("SentencePiece", SentencePieceSiglipTokenizer::loadNative);
             sp = new SpTokenizer(edited.bytes());
         } catch (RuntimeException e) {
             throw new IOException("SentencePiece cannot load " + model + ": " + e.getMessage(), e);
