@@ -107,16 +107,35 @@ abstract class FlinkClusterScenarios {
             String job = runJob(p, produce(p, 0, 50));
             cluster.cancel(job);
             assertThat(cluster.taskManager()).as("the same TaskManager JVM").isSameAs(tm);
-            loaders.add(StandaloneFlinkCluster.userCodeClassLoaders(tm));
+            loaders.add(liveLoadersOnceReleased(tm, loadersKeptAfterCancel()));
             figures.add(figure("after redeploy " + i, tm));
         }
         System.out.printf("FlinkClusterITCase[%s] TaskManager %d, live user-code class loaders / RSS: %s%n",
                 variant(), tm.pid(), String.join("; ", figures));
-        // Redeploys must not pile up user-code class loaders: each one left behind keeps its classes, its native
-        // libraries and their memory for the life of the JVM. The first job's stays (kept by Image I/O's
-        // registry: deploy/README.md, section 6); later ones must go.
-        assertThat(loaders.get(REDEPLOYS - 1)).as("user-code class loaders after redeploy %d against after redeploy 1",
-                REDEPLOYS).isLessThanOrEqualTo(loaders.get(0));
+        // A cancelled job's user-code class loader must go: one left behind keeps its classes, its native libraries
+        // and their memory for the life of the JVM, and (DJL's fixed path) makes the next job load a copy of its own.
+        assertThat(loaders).as("live user-code class loaders after each cancel (redeploys 1..%d)", REDEPLOYS)
+                .allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(loadersKeptAfterCancel()));
+    }
+
+    /** How many user-code class loaders this variant may keep alive after a cancel (none, unless it says why). */
+    int loadersKeptAfterCancel() {
+        return 0;
+    }
+
+    /**
+     * Live user-code class loaders after a full GC, once Flink has released the cancelled job's (it does so when
+     * the job's last slot on the TaskManager is freed, a moment after the job is CANCELED): polled for up to 30 s
+     * while more than {@code kept} are alive.
+     */
+    static int liveLoadersOnceReleased(Process tm, int kept) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        int live = StandaloneFlinkCluster.userCodeClassLoaders(tm);
+        while (live > kept && System.nanoTime() < deadline) {
+            Thread.sleep(2_000);
+            live = StandaloneFlinkCluster.userCodeClassLoaders(tm);
+        }
+        return live;
     }
 
     @Test
