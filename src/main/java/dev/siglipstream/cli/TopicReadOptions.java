@@ -46,7 +46,7 @@ class TopicReadOptions {
             description = "Value framing: plain (Avro binary) or confluent (magic byte + schema id) (default: ${DEFAULT-VALUE}).")
     WireFormat wireFormat;
 
-    @Option(names = "--schema-id", defaultValue = "1", paramLabel = "ID",
+    @Option(names = "--schema-id", defaultValue = "" + WireFormat.DEFAULT_SCHEMA_ID, paramLabel = "ID",
             description = "Schema id expected in the Confluent header (default: ${DEFAULT-VALUE}); ignored for plain.")
     int schemaId;
 
