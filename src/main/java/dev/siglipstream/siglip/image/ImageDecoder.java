@@ -74,7 +74,7 @@ public final class ImageDecoder {
      * that consume the image at once (the preprocessor), so a stream of same-size images allocates
      * no pixel memory.
      */
-    RgbImage decodeTransient(byte[] encoded) throws ImageDecodeException {
+    public RgbImage decodeTransient(byte[] encoded) throws ImageDecodeException {
         return decode(encoded, true);
     }
 
