@@ -72,8 +72,6 @@ final class ScaledJpegDecoder {
     private final Huffman[] dc = new Huffman[4];
     private final Huffman[] ac = new Huffman[4];
     private int restartInterval;
-    private int adobeTransform = -1;
-    private boolean jfif;
     // bit reader
     private long bitBuf;
     private int bitCount;
@@ -111,8 +109,6 @@ final class ScaledJpegDecoder {
         pos = 0;
         width = height = ncomp = 0;
         restartInterval = 0;
-        adobeTransform = -1;
-        jfif = false;
         java.util.Arrays.fill(dc, null);
         java.util.Arrays.fill(ac, null);
     }
@@ -179,13 +175,6 @@ final class ScaledJpegDecoder {
                     }
                 }
                 case 0xDD -> restartInterval = u16(p);
-                case 0xE0 -> jfif = len >= 7 && u8(p) == 'J' && u8(p + 1) == 'F' && u8(p + 2) == 'I' && u8(p + 3) == 'F'
-                        && u8(p + 4) == 0 || jfif;
-                case 0xEE -> {
-                    if (len >= 14 && u8(p) == 'A' && u8(p + 1) == 'd' && u8(p + 2) == 'o' && u8(p + 3) == 'b' && u8(p + 4) == 'e') {
-                        adobeTransform = u8(p + 11);
-                    }
-                }
                 case 0xDA -> {
                     if (!frame) return false;
                     return true; // pos is at the SOS length field
@@ -442,9 +431,8 @@ final class ScaledJpegDecoder {
 
     private RgbImage toRgb(int w, int h, byte[][] plane, int[] stride) {
         byte[] rgb = new byte[w * h * 3];
-        boolean ycc = ncomp == 3 && (jfif || adobeTransform > 0
-                || (adobeTransform < 0 && !(compId[0] == 'R' && compId[1] == 'G' && compId[2] == 'B')));
-        if (ncomp == 3 && adobeTransform == 0) ycc = false;
+        // libjpeg's colour-space guess, as the exact path makes it (JFIF, then Adobe's flag, then ids)
+        boolean ycc = ncomp == 3 && ImageDecoder.JpegInfo.isYcc(data);
         int o = 0;
         if (ncomp == 1) {
             byte[] p0 = plane[0];

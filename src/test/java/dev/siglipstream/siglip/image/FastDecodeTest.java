@@ -65,6 +65,49 @@ class FastDecodeTest {
     }
 
     @Test
+    void restartMarkersAreFollowed() throws Exception {
+        // one picture encoded twice, with and without a restart marker every 7 MCUs: same pixels
+        BufferedImage img = ImageIO.read(new java.io.ByteArrayInputStream(SyntheticPhoto.jpeg(1800, 1200, 0.9f)));
+        byte[] plain = encode(img, 0);
+        byte[] restarts = encode(img, 7);
+        int markers = 0;
+        for (int i = 0; i + 1 < restarts.length; i++) {
+            if ((restarts[i] & 0xff) == 0xFF && (restarts[i + 1] & 0xff) >= 0xD0 && (restarts[i + 1] & 0xff) <= 0xD7) markers++;
+        }
+        assertThat(markers).as("RSTn markers written").isGreaterThan(100);
+        assertThat(Arrays.equals(new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS).decode(restarts).rgb(),
+                new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS).decode(plain).rgb())).as("ImageIO: same pixels").isTrue();
+        assertThat(Arrays.equals(new ScaledJpegDecoder().decode(restarts, 4).rgb(), new ScaledJpegDecoder().decode(plain, 4).rgb()))
+                .as("scaled decode: same pixels with restart markers").isTrue();
+    }
+
+    /** {@code img} as a quality-90 JPEG, with a DRI restart interval of {@code interval} MCUs (0: none). */
+    private static byte[] encode(BufferedImage img, int interval) throws Exception {
+        javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        javax.imageio.ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setCompressionMode(javax.imageio.ImageWriteParam.MODE_EXPLICIT);
+        param.setCompressionQuality(0.9f);
+        javax.imageio.metadata.IIOMetadata meta = writer.getDefaultImageMetadata(new javax.imageio.ImageTypeSpecifier(img), param);
+        if (interval > 0) {
+            String format = "javax_imageio_jpeg_image_1.0";
+            var root = (javax.imageio.metadata.IIOMetadataNode) meta.getAsTree(format);
+            var dri = new javax.imageio.metadata.IIOMetadataNode("dri");
+            dri.setAttribute("interval", Integer.toString(interval));
+            var seq = (javax.imageio.metadata.IIOMetadataNode) root.getElementsByTagName("markerSequence").item(0);
+            seq.insertBefore(dri, seq.getFirstChild());
+            meta.setFromTree(format, root);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var os = ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(os);
+            writer.write(null, new javax.imageio.IIOImage(img, null, meta), param);
+        } finally {
+            writer.dispose();
+        }
+        return out.toByteArray();
+    }
+
+    @Test
     void greyscaleJpegsDecodeScaledToo() throws Exception {
         BufferedImage grey = new BufferedImage(1800, 1800, BufferedImage.TYPE_BYTE_GRAY);
         for (int y = 0; y < 1800; y++) {
