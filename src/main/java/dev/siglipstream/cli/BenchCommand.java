@@ -76,6 +76,13 @@ final class BenchCommand implements Callable<Integer> {
     private Progress.Bar phases = Progress.Bar.OFF;
     private final BenchPlots plotData = BenchPlots.collect();
 
+    @Option(names = "--image-sizes", split = ",", defaultValue = "640x480,1920x1080,4000x3000", paramLabel = "WxH|FILE",
+            description = {"Real photo sizes: per image, CPU ms of decode, resize, exact and fast (--decode fast) "
+                    + "preprocessing to --preprocess-size, beside Pillow's decode, resize, full and draft() path, in one "
+                    + "table. WxH: a generated photo-like JPEG (gradients, texture, edges; quality 90, 4:2:0); or an "
+                    + "image file. Empty (--image-sizes=) skips the table. Default: ${DEFAULT-VALUE}."})
+    List<String> imageSizes;
+
     /** A figure: per-second rates of several runs. */
     record Figure(double median, double min, double max, int runs) {
         static Figure of(double[] rates) {
@@ -378,8 +385,22 @@ final class BenchCommand implements Callable<Integer> {
         preprocessWhat = what;
     }
 
-    /** Java's decode, resize and full preprocessing of the bench JPEG, then Pillow's, then the ratios. */
+    /** The bench JPEG's figures, then the real photo sizes table (--image-sizes). */
     private void benchPreprocessing() throws Exception {
+        benchPreprocessingOfTheBenchJpeg();
+        List<ImageSizesBench.Input> inputs = new java.util.ArrayList<>();
+        for (String s : imageSizes) {
+            if (!s.isBlank()) inputs.add(ImageSizesBench.Input.parse(s));
+        }
+        if (inputs.isEmpty()) return;
+        String why = skipPillow ? "--skip-pillow" : PillowBaseline.unavailable(pillowPython);
+        if (why != null) System.out.println("pillow baseline skipped for the image sizes: " + why);
+        new ImageSizesBench(preprocessSize, modelOptions.maxPixels(), runs, minSeconds, why == null ? pillowPython : null)
+                .run(inputs, System.out);
+    }
+
+    /** Java's decode, resize and full preprocessing of the bench JPEG, then Pillow's, then the ratios. */
+    private void benchPreprocessingOfTheBenchJpeg() throws Exception {
         if (preprocessSize < 1) throw new IllegalArgumentException("--preprocess-size must be >= 1, got " + preprocessSize);
         phases.message("preprocessing");
         int n = preprocessSize;

@@ -104,6 +104,9 @@ public final class JobArguments {
     @Option(names = "--max-image-pixels", paramLabel = "N", description = "Largest accepted width x height.")
     Long maxImagePixels;
 
+    @Option(names = "--image-decode", paramLabel = "exact|fast", description = "siglip.image.decode: exact, or fast (large JPEGs decoded at reduced scale).")
+    String imageDecode;
+
     @Option(names = "--max-image-bytes", paramLabel = "N", description = "Largest accepted encoded image.")
     Integer maxImageBytes;
 
@@ -173,6 +176,7 @@ public final class JobArguments {
         put(conf, JobOptions.PREPROCESS_THREADS, preprocessThreads);
         put(conf, JobOptions.MAX_IMAGE_PIXELS, maxImagePixels);
         put(conf, JobOptions.MAX_IMAGE_BYTES, maxImageBytes);
+        putEnum(conf, JobOptions.IMAGE_DECODE, dev.siglipstream.siglip.image.DecodeMode.class, imageDecode, "--image-decode");
         if (uriAllowlist != null) {
             conf.set(JobOptions.URI_ALLOWLIST, uriAllowlist);
         }

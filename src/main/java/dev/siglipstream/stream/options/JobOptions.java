@@ -207,6 +207,13 @@ public final class JobOptions {
     public static final ConfigOption<Long> MAX_IMAGE_PIXELS = key("siglip.image.max-pixels")
             .longType().defaultValue(40_000_000L)
             .withDescription("Images with more pixels (width x height, read from the header) become IMAGE_TOO_LARGE.");
+    public static final ConfigOption<dev.siglipstream.siglip.image.DecodeMode> IMAGE_DECODE = key("siglip.image.decode")
+            .enumType(dev.siglipstream.siglip.image.DecodeMode.class).defaultValue(dev.siglipstream.siglip.image.DecodeMode.EXACT)
+            .withDescription("exact: decode every image at full size, pixels identical to transformers + Pillow. fast: a "
+                    + "baseline JPEG of at least 8x the model's size in both dimensions (e.g. a 12 MP photo for a 224 model) "
+                    + "is decoded at 1/4 or 1/8 scale in the DCT domain (Pillow's draft() rule: never below twice the "
+                    + "model's size), then resized the same way: about half the CPU per such photo, pixels within a few "
+                    + "levels of exact (docs/benchmarks.md, Real photo sizes). Other images decode exactly either way.");
     public static final ConfigOption<Integer> MAX_IMAGE_BYTES = key("siglip.image.max-bytes")
             .intType().defaultValue(20 * 1024 * 1024)
             .withDescription("Encoded images (inline or fetched) larger than this become IMAGE_TOO_LARGE / TOO_LARGE.");

@@ -83,6 +83,18 @@ class JobArgumentsTest {
     }
 
     @Test
+    void imageDecodeIsExactUnlessAskedFast() {
+        assertThat(parse("--bootstrap", "k:9092").get(JobOptions.IMAGE_DECODE))
+                .isEqualTo(dev.siglipstream.siglip.image.DecodeMode.EXACT);
+        assertThat(parse("--image-decode", "fast").get(JobOptions.IMAGE_DECODE))
+                .isEqualTo(dev.siglipstream.siglip.image.DecodeMode.FAST);
+        assertThat(parse("-D", "siglip.image.decode=fast").get(JobOptions.IMAGE_DECODE))
+                .isEqualTo(dev.siglipstream.siglip.image.DecodeMode.FAST);
+        assertThatThrownBy(() -> parse("--image-decode", "draft"))
+                .hasMessageStartingWith("--image-decode: expected one of [exact, fast], got 'draft'");
+    }
+
+    @Test
     void badInputIsReportedWithTheFlagAndValue() throws Exception {
         assertThatThrownBy(() -> parse("--no-such-flag")).isInstanceOf(CommandLine.UnmatchedArgumentException.class)
                 .hasMessageContaining("--no-such-flag");
