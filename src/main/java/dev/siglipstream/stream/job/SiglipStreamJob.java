@@ -18,6 +18,7 @@ import dev.siglipstream.stream.operator.RawRecordDeserializer;
 import dev.siglipstream.stream.operator.ResolvedEvent;
 import dev.siglipstream.stream.operator.StaticLabelSetResolver;
 import dev.siglipstream.stream.options.JobArguments;
+import dev.siglipstream.stream.options.JobIdentity;
 import dev.siglipstream.stream.options.JobOptions;
 import java.nio.file.Path;
 import java.util.List;
@@ -83,6 +84,11 @@ public final class SiglipStreamJob {
         env.execute(conf.get(JobOptions.JOB_NAME));
     }
 
+    /** Checks {@code conf} the way {@link #build} does, naming the first missing or wrong setting. */
+    public static void validate(Configuration conf) {
+        JobPlan.of(conf);
+    }
+
     /**
      * Adds the job to {@code env}: sources, resolver, async scoring and the sink, plus checkpointing
      * and parallelism from {@code conf}.
@@ -110,10 +116,12 @@ public final class SiglipStreamJob {
         Codecs codecs = new Codecs(conf.get(JobOptions.WIRE_FORMAT), conf.get(JobOptions.SCHEMA_ID),
                 conf.get(JobOptions.DEAD_LETTER_TOPIC));
         Properties kafka = kafkaProperties(conf);
+        JobIdentity identity = JobIdentity.of(conf);
+        String groupId = identity.groupId(conf);
 
         KafkaSourceBuilder<RawRecord> source = KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(plan.bootstrap())
-                .setGroupId(conf.get(JobOptions.GROUP_ID))
+                .setGroupId(groupId)
                 .setStartingOffsets(startingOffsets(conf.get(JobOptions.STARTING_OFFSETS)))
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperties(kafka);
@@ -131,7 +139,7 @@ public final class SiglipStreamJob {
         if (controlTopic != null) {
             KafkaSource<LabelSetUpdate> control = KafkaSource.<LabelSetUpdate>builder()
                     .setBootstrapServers(plan.bootstrap())
-                    .setGroupId(conf.get(JobOptions.GROUP_ID) + "-label-sets")
+                    .setGroupId(groupId + "-label-sets")
                     // A pattern tolerates a control topic that does not exist yet: scoring runs on the
                     // static sets until it appears (found within the discovery interval).
                     .setTopicPattern(Pattern.compile(Pattern.quote(controlTopic)))
@@ -200,7 +208,7 @@ public final class SiglipStreamJob {
                 .setKafkaProducerConfig(producer)
                 .setRecordSerializer(new OutputSerializer())
                 .setDeliveryGuarantee(guarantee)
-                .setTransactionalIdPrefix(conf.get(JobOptions.TRANSACTIONAL_ID_PREFIX))
+                .setTransactionalIdPrefix(JobIdentity.of(conf).transactionalIdPrefix(conf))
                 .build();
     }
 
