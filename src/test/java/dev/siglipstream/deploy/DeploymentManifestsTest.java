@@ -222,6 +222,18 @@ class DeploymentManifestsTest {
     }
 
     @Test
+    void theOperatorsLogConfigurationCarriesTheImagesLogFilters() throws IOException {
+        // the operator replaces the image's log4j-console.properties with this one
+        String console = (String) at(deployment, "spec", "logConfiguration", "log4j-console.properties");
+        assertThat(console).contains("rootLogger.appenderRef.console.ref", "appender.rolling.fileName = ${sys:log.file}");
+        List<String> filters = Files.readAllLines(DEPLOY.resolve("log4j-siglip.properties")).stream()
+                .filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+        assertThat(filters).isNotEmpty();
+        assertThat(console.lines().toList()).containsAll(filters);
+        assertThat(dockerfileText()).contains("deploy/log4j-siglip.properties", "/opt/flink/conf/log4j-console.properties");
+    }
+
+    @Test
     void labelSetsFlagPointsIntoTheMountedConfigMap() {
         Map<String, String> flags = flags(list(at(deployment, "spec", "job", "args")).stream().map(String::valueOf).toList());
         assertThat(flags.get("--label-sets")).isEqualTo(LABEL_SETS_FILE);

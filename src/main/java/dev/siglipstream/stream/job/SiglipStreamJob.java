@@ -1,6 +1,7 @@
 package dev.siglipstream.stream.job;
 
 import dev.siglipstream.events.LabelSetUpdate;
+import dev.siglipstream.stream.kafka.RestoreAwareKafkaSink;
 import dev.siglipstream.stream.labels.LabelSet;
 import dev.siglipstream.stream.labels.LabelSetFile;
 import dev.siglipstream.stream.labels.LabelSetResolution;
@@ -32,6 +33,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
@@ -197,19 +199,28 @@ public final class SiglipStreamJob {
         beforeSink.apply(counted).sinkTo(sink(plan, conf, kafka)).uid("kafka-sink").name("kafka-sink");
     }
 
-    static KafkaSink<Output> sink(JobPlan plan, Configuration conf, Properties kafka) {
+    static Sink<Output> sink(JobPlan plan, Configuration conf, Properties kafka) {
         Properties producer = new Properties();
         producer.putAll(kafka);
         producer.putIfAbsent("transaction.timeout.ms", String.valueOf(conf.get(JobOptions.TRANSACTION_TIMEOUT).toMillis()));
         DeliveryGuarantee guarantee = conf.get(JobOptions.DELIVERY_GUARANTEE) == JobOptions.Guarantee.EXACTLY_ONCE
                 ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE;
-        return KafkaSink.<Output>builder()
+        KafkaSink<Output> sink = KafkaSink.<Output>builder()
                 .setBootstrapServers(plan.bootstrap())
                 .setKafkaProducerConfig(producer)
                 .setRecordSerializer(new OutputSerializer())
                 .setDeliveryGuarantee(guarantee)
                 .setTransactionalIdPrefix(JobIdentity.of(conf).transactionalIdPrefix(conf))
                 .build();
+        if (guarantee != DeliveryGuarantee.EXACTLY_ONCE) {
+            return sink;
+        }
+        // After a restore, transactions committed before the crash are not committed again (and not
+        // reported as fenced, "most likely data loss").
+        Properties admin = new Properties();
+        admin.putAll(kafka);
+        admin.setProperty("bootstrap.servers", plan.bootstrap());
+        return new RestoreAwareKafkaSink<>(sink, admin);
     }
 
     static Properties kafkaProperties(Configuration conf) {
