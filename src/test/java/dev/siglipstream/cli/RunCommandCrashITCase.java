@@ -214,14 +214,14 @@ class RunCommandCrashITCase {
         }
 
         private void await(java.util.function.BooleanSupplier done, String what, Process job, Path log) throws Exception {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
             while (!done.getAsBoolean()) {
                 if (!job.isAlive()) {
                     throw new AssertionError("siglip run exited (" + job.exitValue() + ") before " + what + " (" + total
                             + " records, " + counts.size() + " ids); its stderr:\n" + Files.readString(log));
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new AssertionError("no " + what + " within 180 s (" + total + " records, " + counts.size()
+                    throw new AssertionError("no " + what + " within 300 s (" + total + " records, " + counts.size()
                             + " ids); stderr of siglip run:\n" + Files.readString(log));
                 }
                 poll();
