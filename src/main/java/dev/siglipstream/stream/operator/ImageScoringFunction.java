@@ -125,7 +125,7 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         long start = System.nanoTime();
         EmbeddingModel model = handle.model();
         LabelSet set = event.labelSet();
-        CompletableFuture<float[][]> texts = handle.textEmbeddings(set.cacheKey(), set.hypotheses())
+        CompletableFuture<float[][]> texts = handle.textEmbeddings(set.hypotheses())
                 .exceptionally(t -> {
                     throw new StageException(DeadLetterReason.INFERENCE_FAILED, "text-embeddings",
                             "encoding label set '" + set.id() + "' failed: " + rootMessage(t), t);
@@ -168,9 +168,8 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
             resultFuture.complete(Collections.singletonList(event.deadLetter()));
             return;
         }
-        resultFuture.complete(Collections.singletonList(codecs.deadLetter(event.eventId(), event.original(),
-                DeadLetterReason.TIMEOUT, "not scored within the async timeout (retries included)", "inference",
-                event.sourceTopic())));
+        resultFuture.complete(Collections.singletonList(codecs.deadLetter(event,
+                DeadLetterReason.TIMEOUT, "not scored within the async timeout (retries included)", "inference")));
     }
 
     private byte[] load(ResolvedEvent event) {
@@ -252,16 +251,10 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         long scoreStart = System.nanoTime();
         float[] probs = img.probabilities();
         LabelSet set = event.labelSet();
+        float threshold = set.threshold() != null ? set.threshold() : settings.defaultThreshold();
         List<LabelScore> ranked = new ArrayList<>();
         for (dev.siglipstream.siglip.pipeline.LabelScore s : Scoring.rank(probs, set.labels(), set.topK())) {
-            ranked.add(new LabelScore(s.label(), s.score()));
-        }
-        float threshold = set.threshold() != null ? set.threshold() : settings.defaultThreshold();
-        List<String> matched = new ArrayList<>();
-        for (LabelScore s : ranked) {
-            if (s.getScore() >= threshold) {
-                matched.add(s.getLabel());
-            }
+            ranked.add(new LabelScore(s.label(), s.score(), s.score() >= threshold));
         }
         long preprocessNanos = stamps.preprocessEnd - stamps.preprocessStart;
         Map<String, Long> timings = new HashMap<>();
@@ -287,7 +280,6 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
                 .setLabelSetVersion(set.version())
                 .setModelId(model.modelId())
                 .setScores(ranked)
-                .setMatched(matched)
                 .setImageEmbedding(embedding)
                 .setTimings(timings)
                 .setMetadata(event.metadata())
@@ -297,7 +289,7 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         metrics.preprocessed(preprocessNanos);
         metrics.batch(img.batchSize(), img.batchNanos());
         String topic = set.outputTopic() != null ? set.outputTopic() : settings.defaultOutputTopic();
-        return codecs.scored(topic, out);
+        return codecs.scored(topic, out, event.source());
     }
 
     /**
@@ -333,7 +325,7 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
             message = t.toString();
             LOG.warn("Event {} failed unexpectedly", event.eventId(), t);
         }
-        return codecs.deadLetter(event.eventId(), event.original(), reason, message, stage, event.sourceTopic());
+        return codecs.deadLetter(event, reason, message, stage);
     }
 
     private static String rootMessage(Throwable t) {
