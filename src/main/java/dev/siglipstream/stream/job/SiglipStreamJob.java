@@ -1,5 +1,6 @@
 package dev.siglipstream.stream.job;
 
+import dev.siglipstream.stream.kafka.RestoreAwareKafkaSink;
 import dev.siglipstream.stream.labels.LabelSet;
 import dev.siglipstream.stream.labels.LabelSetFile;
 import dev.siglipstream.stream.labels.LabelSetLimits;
@@ -17,6 +18,7 @@ import dev.siglipstream.stream.operator.RawRecordDeserializer;
 import dev.siglipstream.stream.operator.ResolvedEvent;
 import dev.siglipstream.stream.operator.StaticLabelSetResolver;
 import dev.siglipstream.stream.options.JobArguments;
+import dev.siglipstream.stream.options.JobIdentity;
 import dev.siglipstream.stream.options.JobOptions;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,6 +33,7 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
@@ -98,6 +101,11 @@ public final class SiglipStreamJob {
         env.execute(conf.get(JobOptions.JOB_NAME));
     }
 
+    /** Checks {@code conf} the way {@link #build} does, naming the first missing or wrong setting. */
+    public static void validate(Configuration conf) {
+        JobPlan.of(conf);
+    }
+
     /**
      * The job's settings: the Flink configuration the job is submitted with (the cluster's config.yaml,
      * {@code flink run -D}, the operator's flinkConfiguration), with the program arguments on top.
@@ -152,10 +160,12 @@ public final class SiglipStreamJob {
         Codecs codecs = new Codecs(conf.get(JobOptions.WIRE_FORMAT), conf.get(JobOptions.SCHEMA_ID),
                 conf.get(JobOptions.DEAD_LETTER_TOPIC), conf.get(JobOptions.DEAD_LETTER_EXCERPT_BYTES));
         Properties kafka = kafkaProperties(conf);
+        JobIdentity identity = JobIdentity.of(conf);
+        String groupId = identity.groupId(conf);
 
         KafkaSourceBuilder<RawRecord> source = KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(plan.bootstrap())
-                .setGroupId(conf.get(JobOptions.GROUP_ID))
+                .setGroupId(groupId)
                 .setStartingOffsets(startingOffsets(conf.get(JobOptions.STARTING_OFFSETS)))
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperties(kafka);
@@ -174,7 +184,7 @@ public final class SiglipStreamJob {
         if (controlTopic != null) {
             KafkaSource<RawRecord> control = KafkaSource.<RawRecord>builder()
                     .setBootstrapServers(plan.bootstrap())
-                    .setGroupId(conf.get(JobOptions.GROUP_ID) + "-label-sets")
+                    .setGroupId(groupId + "-label-sets")
                     // A pattern tolerates a control topic that does not exist yet: scoring runs on the
                     // static sets until it appears (found within the discovery interval).
                     .setTopicPattern(Pattern.compile(Pattern.quote(controlTopic)))
@@ -233,7 +243,7 @@ public final class SiglipStreamJob {
         beforeSink.apply(counted).sinkTo(sink(plan, conf, kafka)).uid("kafka-sink").name("kafka-sink");
     }
 
-    static KafkaSink<Output> sink(JobPlan plan, Configuration conf, Properties kafka) {
+    static Sink<Output> sink(JobPlan plan, Configuration conf, Properties kafka) {
         Properties producer = new Properties();
         producer.putAll(kafka);
         // The bound the outputs are checked against before the sink (OutputMetrics): one value for both.
@@ -241,13 +251,22 @@ public final class SiglipStreamJob {
         producer.putIfAbsent("transaction.timeout.ms", String.valueOf(conf.get(JobOptions.TRANSACTION_TIMEOUT).toMillis()));
         DeliveryGuarantee guarantee = conf.get(JobOptions.DELIVERY_GUARANTEE) == JobOptions.Guarantee.EXACTLY_ONCE
                 ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE;
-        return KafkaSink.<Output>builder()
+        KafkaSink<Output> sink = KafkaSink.<Output>builder()
                 .setBootstrapServers(plan.bootstrap())
                 .setKafkaProducerConfig(producer)
                 .setRecordSerializer(new OutputSerializer())
                 .setDeliveryGuarantee(guarantee)
-                .setTransactionalIdPrefix(conf.get(JobOptions.TRANSACTIONAL_ID_PREFIX))
+                .setTransactionalIdPrefix(JobIdentity.of(conf).transactionalIdPrefix(conf))
                 .build();
+        if (guarantee != DeliveryGuarantee.EXACTLY_ONCE) {
+            return sink;
+        }
+        // After a restore, transactions committed before the crash are not committed again (and not
+        // reported as fenced, "most likely data loss").
+        Properties admin = new Properties();
+        admin.putAll(kafka);
+        admin.setProperty("bootstrap.servers", plan.bootstrap());
+        return new RestoreAwareKafkaSink<>(sink, admin);
     }
 
     static Properties kafkaProperties(Configuration conf) {

@@ -60,8 +60,10 @@ public final class JobOptions {
             .stringType().noDefaultValue()
             .withDescription("Compacted control topic of LabelSetUpdates (key = label-set id), read from the start. Optional.");
     public static final ConfigOption<String> GROUP_ID = key("siglip.kafka.group-id")
-            .stringType().defaultValue("siglip-stream")
-            .withDescription("Consumer group id (offsets are committed on checkpoints).");
+            .stringType().noDefaultValue()
+            .withDescription("Consumer group id (offsets are committed on checkpoints). Default: derived from the job "
+                    + "name and its input, output and dead-letter topics (JobIdentity), e.g. siglip-stream-images-3f9a2b1c4d, "
+                    + "so that two different jobs on one Kafka never share a group.");
     public static final ConfigOption<StartingOffsets> STARTING_OFFSETS = key("siglip.kafka.starting-offsets")
             .enumType(StartingOffsets.class).defaultValue(StartingOffsets.COMMITTED)
             .withDescription("earliest, latest, or committed (the group's offsets; earliest where there are none).");
@@ -77,8 +79,10 @@ public final class JobOptions {
             .enumType(Guarantee.class).defaultValue(Guarantee.EXACTLY_ONCE)
             .withDescription("exactly-once (transactions committed on checkpoints; read with read_committed) or at-least-once.");
     public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = key("siglip.kafka.transactional-id-prefix")
-            .stringType().defaultValue("siglip-stream")
-            .withDescription("Prefix of the sink's transactional ids; unique per job on a cluster.");
+            .stringType().noDefaultValue()
+            .withDescription("Prefix of the sink's transactional ids: unique per job on a Kafka cluster, and the same "
+                    + "across restarts of one job (so that a restarted job aborts or commits what its previous run left "
+                    + "open). Default: derived like the group id.");
     public static final ConfigOption<Duration> TRANSACTION_TIMEOUT = key("siglip.kafka.transaction-timeout")
             .durationType().defaultValue(Duration.ofMinutes(15))
             .withDescription("transaction.timeout.ms of the exactly-once sink: longer than the longest checkpoint plus restart, "
