@@ -5,6 +5,7 @@ import dev.siglipstream.events.DeadLetterReason;
 import dev.siglipstream.events.ImageEvent;
 import dev.siglipstream.events.LabelScoreEvent;
 import dev.siglipstream.events.LabelSetUpdate;
+import dev.siglipstream.stream.registry.RegistrySettings;
 import dev.siglipstream.stream.serde.AvroCodec;
 import dev.siglipstream.stream.serde.WireFormat;
 import java.io.Serializable;
@@ -21,10 +22,15 @@ public final class Codecs implements Serializable {
     private final String deadLetterTopic;
 
     public Codecs(WireFormat wire, int schemaId, String deadLetterTopic) {
-        this.images = AvroCodec.create(ImageEvent.class, wire, schemaId);
-        this.scores = AvroCodec.create(LabelScoreEvent.class, wire, schemaId);
-        this.deadLetters = AvroCodec.create(DeadLetter.class, wire, schemaId);
-        this.updates = AvroCodec.create(LabelSetUpdate.class, wire, schemaId);
+        this(wire, schemaId, deadLetterTopic, null);
+    }
+
+    /** With a schema registry (null: the fixed {@code schemaId}), which needs the confluent wire format. */
+    public Codecs(WireFormat wire, int schemaId, String deadLetterTopic, RegistrySettings registry) {
+        this.images = AvroCodec.create(ImageEvent.class, wire, schemaId, registry);
+        this.scores = AvroCodec.create(LabelScoreEvent.class, wire, schemaId, registry);
+        this.deadLetters = AvroCodec.create(DeadLetter.class, wire, schemaId, registry);
+        this.updates = AvroCodec.create(LabelSetUpdate.class, wire, schemaId, registry);
         this.deadLetterTopic = deadLetterTopic;
     }
 
@@ -60,12 +66,12 @@ public final class Codecs implements Serializable {
                 .setSourceTopic(sourceTopic)
                 .setTime(java.time.Instant.now())
                 .build();
-        return new Output(deadLetterTopic, key(eventId), deadLetters.encode(dl), reason.name());
+        return new Output(deadLetterTopic, key(eventId), deadLetters.encode(dl, deadLetterTopic), reason.name());
     }
 
     /** An encoded scored event for {@code topic}. */
     public Output scored(String topic, LabelScoreEvent event) {
-        return new Output(topic, key(event.getEventId()), scores.encode(event), null);
+        return new Output(topic, key(event.getEventId()), scores.encode(event, topic), null);
     }
 
     static byte[] key(String eventId) {

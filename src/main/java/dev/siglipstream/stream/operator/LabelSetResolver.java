@@ -6,6 +6,8 @@ import dev.siglipstream.events.LabelSetUpdate;
 import dev.siglipstream.stream.labels.LabelSet;
 import dev.siglipstream.stream.labels.LabelSetResolution;
 import dev.siglipstream.stream.metrics.JobMetrics;
+import dev.siglipstream.stream.registry.RegistryUnavailableException;
+import dev.siglipstream.stream.serde.UnresolvableSchemaException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -78,6 +80,12 @@ public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, 
                 throw new IllegalArgumentException("the record has no value");
             }
             event = codecs.images().decode(raw.value());
+        } catch (RegistryUnavailableException e) {
+            throw e; // fails the task: Flink restarts from the checkpoint and reads the record again
+        } catch (UnresolvableSchemaException e) {
+            deadLetters.accept(dead(keyId, raw, e.unknownId() ? DeadLetterReason.UNKNOWN_SCHEMA
+                    : DeadLetterReason.INCOMPATIBLE_SCHEMA, e.getMessage(), "deserialize"));
+            return;
         } catch (Exception e) {
             deadLetters.accept(dead(keyId, raw, DeadLetterReason.MALFORMED_EVENT,
                     "not an Avro ImageEvent: " + e.getMessage(), "deserialize"));
