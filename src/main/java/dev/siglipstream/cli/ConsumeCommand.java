@@ -14,6 +14,7 @@ import dev.siglipstream.events.DeadLetter;
 import dev.siglipstream.events.ImageEvent;
 import dev.siglipstream.events.LabelScoreEvent;
 import dev.siglipstream.events.LabelSetUpdate;
+import dev.siglipstream.stream.options.RegistryArguments;
 import dev.siglipstream.stream.serde.AvroCodec;
 import dev.siglipstream.stream.serde.AvroDecodeException;
 import dev.siglipstream.stream.serde.EventJson;
@@ -77,6 +78,9 @@ final class ConsumeCommand implements Callable<Integer> {
             description = "Value type: auto (LabelScoreEvent, else DeadLetter, else ImageEvent), score, dead-letter, "
                     + "image or label-set (default: ${DEFAULT-VALUE}).")
     Type type;
+
+    @CommandLine.Mixin
+    RegistryArguments registry = new RegistryArguments();
 
     @Option(names = "--wire-format", defaultValue = "plain", paramLabel = "FORMAT",
             converter = CliConverters.WireFormatConverter.class,
@@ -166,7 +170,7 @@ final class ConsumeCommand implements Callable<Integer> {
     }
 
     private <T extends SpecificRecord> AvroCodec<T> codec(Class<T> recordType) {
-        return AvroCodec.create(recordType, wireFormat, schemaId);
+        return AvroCodec.create(recordType, wireFormat, schemaId, registry.settings(wireFormat));
     }
 
     /** The first codec that consumes the whole value wins; decoding is strict, so a wrong type rarely fits exactly. */

@@ -106,8 +106,8 @@ public final class ApicurioRegistry implements AutoCloseable {
             sleep(200);
         }
         startTime = Duration.ofNanos(System.nanoTime() - begin);
-        System.out.printf("Apicurio Registry 2.4.2.Final up on port %d in %.1f s (pid %d)%n", port,
-                startTime.toMillis() / 1000.0, process.pid());
+        System.out.printf("Apicurio Registry 2.4.2.Final up on port %d in %.1f s (pid %d, %d MB resident)%n", port,
+                startTime.toMillis() / 1000.0, process.pid(), residentMb());
     }
 
     /** Resident memory of the registry process in MB (Linux), or -1. */

@@ -19,6 +19,7 @@ import dev.siglipstream.stream.operator.ResolvedEvent;
 import dev.siglipstream.stream.operator.StaticLabelSetResolver;
 import dev.siglipstream.stream.options.JobArguments;
 import dev.siglipstream.stream.options.JobOptions;
+import dev.siglipstream.stream.registry.RegistrySettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -108,7 +109,7 @@ public final class SiglipStreamJob {
         env.getConfig().enableObjectReuse();
 
         Codecs codecs = new Codecs(conf.get(JobOptions.WIRE_FORMAT), conf.get(JobOptions.SCHEMA_ID),
-                conf.get(JobOptions.DEAD_LETTER_TOPIC));
+                conf.get(JobOptions.DEAD_LETTER_TOPIC), RegistrySettings.fromConfiguration(conf));
         Properties kafka = kafkaProperties(conf);
 
         KafkaSourceBuilder<RawRecord> source = KafkaSource.<RawRecord>builder()

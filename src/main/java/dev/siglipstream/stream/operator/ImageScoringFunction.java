@@ -12,7 +12,7 @@ import dev.siglipstream.stream.model.ImageRejectedException;
 import dev.siglipstream.stream.model.ModelLoader;
 import dev.siglipstream.stream.model.ModelSpec;
 import dev.siglipstream.stream.model.SharedModels;
-import dev.siglipstream.stream.registry.RegistryUnavailableException;
+import dev.siglipstream.stream.registry.SchemaRegistryException;
 import java.io.ByteArrayInputStream;
 import java.nio.FloatBuffer;
 import java.time.Instant;
@@ -156,7 +156,7 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
                     Output result;
                     try {
                         result = err == null ? out : failure(event, err);
-                    } catch (RegistryUnavailableException e) {
+                    } catch (SchemaRegistryException e) {
                         // Not the event's fault: fail the task, Flink restarts from the checkpoint.
                         resultFuture.completeExceptionally(e);
                         return;
@@ -181,7 +181,7 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         if (event.imageUri() == null) {
             try {
                 bytes = event.image(codecs);
-            } catch (RegistryUnavailableException e) {
+            } catch (SchemaRegistryException e) {
                 throw e;
             } catch (Exception e) {
                 throw new StageException(DeadLetterReason.INTERNAL_ERROR, "preprocess",
@@ -328,8 +328,8 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         DeadLetterReason reason;
         String stage;
         String message;
-        if (t instanceof RegistryUnavailableException unavailable) {
-            throw unavailable;
+        if (t instanceof SchemaRegistryException registry) {
+            throw registry; // the registry's trouble, not the event's: fails the task
         }
         if (t instanceof StageException s) {
             reason = s.reason;

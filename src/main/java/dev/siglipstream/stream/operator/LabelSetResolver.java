@@ -6,7 +6,7 @@ import dev.siglipstream.events.LabelSetUpdate;
 import dev.siglipstream.stream.labels.LabelSet;
 import dev.siglipstream.stream.labels.LabelSetResolution;
 import dev.siglipstream.stream.metrics.JobMetrics;
-import dev.siglipstream.stream.registry.RegistryUnavailableException;
+import dev.siglipstream.stream.registry.SchemaRegistryException;
 import dev.siglipstream.stream.serde.UnresolvableSchemaException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -80,8 +80,10 @@ public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, 
                 throw new IllegalArgumentException("the record has no value");
             }
             event = codecs.images().decode(raw.value());
-        } catch (RegistryUnavailableException e) {
-            throw e; // fails the task: Flink restarts from the checkpoint and reads the record again
+        } catch (SchemaRegistryException e) {
+            // unreachable, or refusing the job's credentials: not the record's fault. Fails the task;
+            // Flink restarts from the checkpoint and reads the record again.
+            throw e;
         } catch (UnresolvableSchemaException e) {
             deadLetters.accept(dead(keyId, raw, e.unknownId() ? DeadLetterReason.UNKNOWN_SCHEMA
                     : DeadLetterReason.INCOMPATIBLE_SCHEMA, e.getMessage(), "deserialize"));

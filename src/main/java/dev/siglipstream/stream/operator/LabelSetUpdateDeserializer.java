@@ -1,7 +1,7 @@
 package dev.siglipstream.stream.operator;
 
 import dev.siglipstream.events.LabelSetUpdate;
-import dev.siglipstream.stream.registry.RegistryUnavailableException;
+import dev.siglipstream.stream.registry.SchemaRegistryException;
 import dev.siglipstream.stream.serde.AvroCodec;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -37,7 +37,7 @@ public final class LabelSetUpdateDeserializer implements KafkaRecordDeserializat
         }
         try {
             out.collect(codec.decode(record.value()));
-        } catch (RegistryUnavailableException e) {
+        } catch (SchemaRegistryException e) {
             throw e; // an update must not be skipped for want of its schema: the source fails and restarts
         } catch (Exception e) {
             LOG.warn("Skipped unreadable label-set update at {}-{}@{}: {}", record.topic(), record.partition(),

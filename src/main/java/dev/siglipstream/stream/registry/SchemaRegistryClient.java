@@ -132,9 +132,26 @@ public final class SchemaRegistryClient {
             return cached;
         }
         ObjectNode request = JSON.createObjectNode().put("schema", schema.toString());
-        JsonNode body = autoRegister
-                ? send("POST", "/subjects/" + encode(subject) + "/versions", request)
-                : send("POST", "/subjects/" + encode(subject), request);
+        JsonNode body;
+        if (autoRegister) {
+            try {
+                body = send("POST", "/subjects/" + encode(subject) + "/versions", request);
+            } catch (SchemaRegistryException e) {
+                if (e.status() != 409) {
+                    throw e;
+                }
+                // 409 is "incompatible" in Confluent's registry, but Apicurio also answers 409 ("already
+                // exists") to a registration that raced another one of the same subject (parallel tasks).
+                // A lookup tells them apart: found, it was the race.
+                try {
+                    body = send("POST", "/subjects/" + encode(subject), request);
+                } catch (SchemaRegistryException notThere) {
+                    throw e;
+                }
+            }
+        } else {
+            body = send("POST", "/subjects/" + encode(subject), request);
+        }
         JsonNode id = body.get("id");
         if (id == null || !id.canConvertToInt()) {
             throw new SchemaRegistryException("the schema registry's answer for subject " + subject + " has no id: " + body, 200, -1);

@@ -294,9 +294,10 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
         Schema writerSchema;
         try {
             writerSchema = SchemaRegistryClient.shared(registry).schemaById(id);
-        } catch (RegistryUnavailableException e) {
-            throw e;
         } catch (SchemaRegistryException e) {
+            if (!e.notFound() && e.status() != 200) {
+                throw e; // unreachable, refused credentials, ...: nothing is known about the record
+            }
             throw new UnresolvableSchemaException("cannot decode " + describe() + ": writer schema id " + id
                     + (e.notFound() ? " is unknown to the schema registry" : " is unusable") + " (" + e.getMessage() + ")",
                     id, e.notFound(), e);

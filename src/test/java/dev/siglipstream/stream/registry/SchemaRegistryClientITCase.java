@@ -45,6 +45,31 @@ class SchemaRegistryClientITCase {
     }
 
     @Test
+    void parallelFirstRegistrationsOfOneSubjectAllGetTheSameId() throws Exception {
+        String subject = subject("race");
+        int tasks = 4;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(tasks);
+        try {
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            java.util.List<java.util.concurrent.Future<Integer>> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < tasks; i++) {
+                ids.add(pool.submit(() -> {
+                    go.await();
+                    return new SchemaRegistryClient(settings(registry.url())).register(subject, ImageEvent.getClassSchema());
+                }));
+            }
+            go.countDown();
+            java.util.Set<Integer> distinct = new java.util.HashSet<>();
+            for (java.util.concurrent.Future<Integer> f : ids) {
+                distinct.add(f.get());
+            }
+            assertThat(distinct).hasSize(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void anEvolvedSchemaIsANewVersionWithANewId() {
         SchemaRegistryClient client = new SchemaRegistryClient(settings(registry.url()));
         String subject = subject("evolved");
