@@ -127,9 +127,11 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
      * @throws IllegalArgumentException when {@code id} is this codec's own schema id
      */
     public AvroCodec<T> withWriterSchema(int id, Schema writerSchema) {
-        if (wireFormat != WireFormat.CONFLUENT || registry != null) {
-            throw new IllegalStateException("writer schemas by id need WireFormat.CONFLUENT without a registry, this codec is "
-                    + describe());
+        if (wireFormat != WireFormat.CONFLUENT) {
+            throw new IllegalStateException("writer schemas by id need WireFormat.CONFLUENT, this codec is " + wireFormat);
+        }
+        if (registry != null) {
+            throw new IllegalStateException("writer schemas come from the registry, this codec is " + describe());
         }
         if (id == schemaId) {
             throw new IllegalArgumentException("schema id " + id + " is this codec's own schema id");
