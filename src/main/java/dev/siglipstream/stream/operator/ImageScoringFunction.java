@@ -126,7 +126,7 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         long start = System.nanoTime();
         EmbeddingModel model = handle.model();
         LabelSet set = event.labelSet();
-        CompletableFuture<float[][]> texts = handle.textEmbeddings(set.cacheKey(), set.hypotheses())
+        CompletableFuture<float[][]> texts = handle.textEmbeddings(set.hypotheses())
                 .exceptionally(t -> {
                     throw new StageException(DeadLetterReason.INFERENCE_FAILED, "text-embeddings",
                             "encoding label set '" + set.id() + "' failed: " + rootMessage(t), t);
@@ -171,9 +171,8 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
             resultFuture.complete(Collections.singletonList(event.deadLetter()));
             return;
         }
-        resultFuture.complete(Collections.singletonList(codecs.deadLetter(event.eventId(), event.original(),
-                DeadLetterReason.TIMEOUT, "not scored within the async timeout (retries included)", "inference",
-                event.sourceTopic())));
+        resultFuture.complete(Collections.singletonList(codecs.deadLetter(event,
+                DeadLetterReason.TIMEOUT, "not scored within the async timeout (retries included)", "inference")));
     }
 
     private byte[] load(ResolvedEvent event) {
@@ -257,16 +256,10 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         long scoreStart = System.nanoTime();
         float[] probs = img.probabilities();
         LabelSet set = event.labelSet();
+        float threshold = set.threshold() != null ? set.threshold() : settings.defaultThreshold();
         List<LabelScore> ranked = new ArrayList<>();
         for (dev.siglipstream.siglip.pipeline.LabelScore s : Scoring.rank(probs, set.labels(), set.topK())) {
-            ranked.add(new LabelScore(s.label(), s.score()));
-        }
-        float threshold = set.threshold() != null ? set.threshold() : settings.defaultThreshold();
-        List<String> matched = new ArrayList<>();
-        for (LabelScore s : ranked) {
-            if (s.getScore() >= threshold) {
-                matched.add(s.getLabel());
-            }
+            ranked.add(new LabelScore(s.label(), s.score(), s.score() >= threshold));
         }
         long preprocessNanos = stamps.preprocessEnd - stamps.preprocessStart;
         Map<String, Long> timings = new HashMap<>();
@@ -292,7 +285,6 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
                 .setLabelSetVersion(set.version())
                 .setModelId(model.modelId())
                 .setScores(ranked)
-                .setMatched(matched)
                 .setImageEmbedding(embedding)
                 .setTimings(timings)
                 .setMetadata(event.metadata())
@@ -302,7 +294,7 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         metrics.preprocessed(preprocessNanos);
         metrics.batch(img.batchSize(), img.batchNanos());
         String topic = set.outputTopic() != null ? set.outputTopic() : settings.defaultOutputTopic();
-        return codecs.scored(topic, out);
+        return codecs.scored(topic, out, event.source());
     }
 
     /**
@@ -341,7 +333,7 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
             message = t.toString();
             LOG.warn("Event {} failed unexpectedly", event.eventId(), t);
         }
-        return codecs.deadLetter(event.eventId(), event.original(), reason, message, stage, event.sourceTopic());
+        return codecs.deadLetter(event, reason, message, stage);
     }
 
     private static String rootMessage(Throwable t) {
