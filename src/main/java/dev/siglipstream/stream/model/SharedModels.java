@@ -188,7 +188,7 @@ public final class SharedModels {
             loadTimeMs = (System.nanoTime() - start) / 1_000_000;
             LOG.info("Loaded model {} on {} (device {}) in {} ms", m.modelId(), m.provider(), spec.deviceId(), loadTimeMs);
             AtomicInteger n = new AtomicInteger();
-            pool = Executors.newFixedThreadPool(spec.preprocessThreads(), r -> {
+            pool = Executors.newFixedThreadPool(spec.preprocessPoolSize(), r -> {
                 Thread t = new Thread(() -> {
                     applyNice(poolNice, "siglip.preprocess.nice", "preprocessing thread");
                     r.run();
@@ -197,7 +197,7 @@ public final class SharedModels {
                 return t;
             });
             pixels = new PixelArrays(3 * m.imageHeight() * m.imageWidth(),
-                    2 * spec.maxBatchSize() + 2 * spec.preprocessThreads());
+                    2 * spec.maxBatchSize() + 2 * spec.preprocessPoolSize());
             batcher = MicroBatcher.<ImageRequest, ImageResult>builder()
                     .maxBatchSize(spec.maxBatchSize())
                     .maxDelay(Duration.ofMillis(spec.maxBatchDelayMs()))
