@@ -10,6 +10,7 @@ import dev.siglipstream.events.DeadLetter;
 import dev.siglipstream.events.ImageEvent;
 import dev.siglipstream.events.LabelScoreEvent;
 import dev.siglipstream.events.LabelSetUpdate;
+import dev.siglipstream.stream.options.RegistryArguments;
 import dev.siglipstream.stream.serde.AvroCodec;
 import dev.siglipstream.stream.serde.AvroDecodeException;
 import dev.siglipstream.stream.serde.EventJson;
@@ -50,6 +51,9 @@ final class ConsumeCommand implements Callable<Integer> {
                     + "image or label-set (default: ${DEFAULT-VALUE}).")
     Type type;
 
+    @CommandLine.Mixin
+    RegistryArguments registry = new RegistryArguments();
+
     @Override
     public Integer call() {
         if (topic.max < 1) {
@@ -75,7 +79,7 @@ final class ConsumeCommand implements Callable<Integer> {
     }
 
     private <T extends SpecificRecord> AvroCodec<T> codec(Class<T> recordType) {
-        return AvroCodec.create(recordType, topic.wireFormat, topic.schemaId);
+        return AvroCodec.create(recordType, topic.wireFormat, topic.schemaId, registry.settings(topic.wireFormat));
     }
 
     /** The first codec that consumes the whole value wins; decoding is strict, so a wrong type rarely fits exactly. */

@@ -20,6 +20,7 @@ import dev.siglipstream.stream.operator.StaticLabelSetResolver;
 import dev.siglipstream.stream.options.JobArguments;
 import dev.siglipstream.stream.options.JobIdentity;
 import dev.siglipstream.stream.options.JobOptions;
+import dev.siglipstream.stream.registry.RegistrySettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -158,7 +159,8 @@ public final class SiglipStreamJob {
         env.getConfig().enableObjectReuse();
 
         Codecs codecs = new Codecs(conf.get(JobOptions.WIRE_FORMAT), conf.get(JobOptions.SCHEMA_ID),
-                conf.get(JobOptions.DEAD_LETTER_TOPIC), conf.get(JobOptions.DEAD_LETTER_EXCERPT_BYTES));
+                conf.get(JobOptions.DEAD_LETTER_TOPIC), conf.get(JobOptions.DEAD_LETTER_EXCERPT_BYTES),
+                RegistrySettings.fromConfiguration(conf));
         Properties kafka = kafkaProperties(conf);
         JobIdentity identity = JobIdentity.of(conf);
         String groupId = identity.groupId(conf);

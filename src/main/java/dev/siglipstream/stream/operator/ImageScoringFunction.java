@@ -13,6 +13,7 @@ import dev.siglipstream.stream.model.ImageRejectedException;
 import dev.siglipstream.stream.model.ModelLoader;
 import dev.siglipstream.stream.model.ModelSpec;
 import dev.siglipstream.stream.model.SharedModels;
+import dev.siglipstream.stream.registry.SchemaRegistryException;
 import java.io.ByteArrayInputStream;
 import java.nio.FloatBuffer;
 import java.time.Instant;
@@ -167,10 +168,12 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         image.thenApplyAsync(img -> score(event, model, img, stamps), scoringExecutor)
                 .whenComplete((out, err) -> {
                     Output result;
-                    if (err == null) {
-                        result = out;
-                    } else {
-                        result = failure(event, err);
+                    try {
+                        result = err == null ? out : failure(event, err);
+                    } catch (SchemaRegistryException e) {
+                        // Not the event's fault: fail the task, Flink restarts from the checkpoint.
+                        resultFuture.completeExceptionally(e);
+                        return;
                     }
                     resultFuture.complete(Collections.singletonList(result));
                 });
@@ -191,6 +194,8 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         if (event.imageUri() == null) {
             try {
                 bytes = event.image(codecs);
+            } catch (SchemaRegistryException e) {
+                throw e;
             } catch (Exception e) {
                 throw new StageException(DeadLetterReason.INTERNAL_ERROR, "preprocess",
                         "the event decoded once and not again: " + e.getMessage(), e);
@@ -329,6 +334,9 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         DeadLetterReason reason;
         String stage;
         String message;
+        if (t instanceof SchemaRegistryException registry) {
+            throw registry; // the registry's trouble, not the event's: fails the task
+        }
         if (t instanceof StageException s) {
             reason = s.reason;
             stage = s.stage;

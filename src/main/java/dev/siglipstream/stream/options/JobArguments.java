@@ -132,6 +132,9 @@ public final class JobArguments {
     @Option(names = "--wire-format", paramLabel = "F", description = "plain or confluent.")
     String wireFormat;
 
+    @picocli.CommandLine.Mixin
+    RegistryArguments registry = new RegistryArguments();
+
     @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Any JobOptions or Flink setting.")
     Map<String, String> dynamic;
 
@@ -186,6 +189,7 @@ public final class JobArguments {
         put(conf, JobOptions.EMIT_EMBEDDING, emitEmbedding);
         put(conf, JobOptions.DEFAULT_THRESHOLD, defaultThreshold);
         putEnum(conf, JobOptions.WIRE_FORMAT, dev.siglipstream.stream.serde.WireFormat.class, wireFormat, "--wire-format");
+        registry.applyTo(conf);
         return conf;
     }
 

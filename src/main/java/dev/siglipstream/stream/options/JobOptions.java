@@ -5,6 +5,7 @@ import static org.apache.flink.configuration.ConfigOptions.key;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import dev.siglipstream.stream.registry.SubjectNameStrategy;
 import dev.siglipstream.stream.serde.WireFormat;
 import org.apache.flink.configuration.ConfigOption;
 
@@ -227,6 +228,50 @@ public final class JobOptions {
     public static final ConfigOption<Duration> FETCH_TIMEOUT = key("siglip.fetch.timeout")
             .durationType().defaultValue(Duration.ofSeconds(10))
             .withDescription("Connect plus read timeout of one image fetch.");
+
+    // ---- Schema registry (with wire-format confluent) ----
+    public static final ConfigOption<List<String>> SCHEMA_REGISTRY_URL = key("siglip.schema-registry.url")
+            .stringType().asList().noDefaultValue()
+            .withDescription("Base URL(s) of a Confluent-compatible schema registry (Confluent, Karapace, Redpanda, or "
+                    + "Apicurio's .../apis/ccompat/v7), tried in turn. Set: input records may carry any writer schema id "
+                    + "the registry knows (resolved to the job's schemas), and outputs are framed with registered ids. "
+                    + "Needs wire-format confluent; unset: the fixed schema-id.");
+    public static final ConfigOption<String> SCHEMA_REGISTRY_BASIC_AUTH = key("siglip.schema-registry.basic-auth-user-info")
+            .stringType().noDefaultValue()
+            .withDescription("user:password for HTTP basic auth to the registry.");
+    public static final ConfigOption<String> SCHEMA_REGISTRY_BEARER_TOKEN = key("siglip.schema-registry.bearer-token")
+            .stringType().noDefaultValue()
+            .withDescription("Token sent as 'Authorization: Bearer ...' to the registry (instead of basic auth).");
+    public static final ConfigOption<String> SCHEMA_REGISTRY_TRUSTSTORE = key("siglip.schema-registry.truststore.location")
+            .stringType().noDefaultValue()
+            .withDescription("Trust store (PKCS12 or JKS) for an https registry; default: the JVM's trusted CAs.");
+    public static final ConfigOption<String> SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD = key("siglip.schema-registry.truststore.password")
+            .stringType().noDefaultValue()
+            .withDescription("Password of the trust store.");
+    public static final ConfigOption<String> SCHEMA_REGISTRY_TRUSTSTORE_TYPE = key("siglip.schema-registry.truststore.type")
+            .stringType().defaultValue("PKCS12")
+            .withDescription("PKCS12 or JKS.");
+    public static final ConfigOption<SubjectNameStrategy> SCHEMA_REGISTRY_SUBJECT_STRATEGY = key("siglip.schema-registry.subject-strategy")
+            .enumType(SubjectNameStrategy.class).defaultValue(SubjectNameStrategy.TOPIC_NAME)
+            .withDescription("Subject of the job's output schemas: topic-name (<topic>-value), record-name (the record's "
+                    + "full name) or topic-record-name (<topic>-<record full name>).");
+    public static final ConfigOption<Boolean> SCHEMA_REGISTRY_AUTO_REGISTER = key("siglip.schema-registry.auto-register")
+            .booleanType().defaultValue(true)
+            .withDescription("Register the output schemas (LabelScoreEvent, DeadLetter) under their subjects; false only "
+                    + "looks their ids up, for registries where schemas are registered ahead (the job fails when one is missing).");
+    public static final ConfigOption<Integer> SCHEMA_REGISTRY_CACHE_SIZE = key("siglip.schema-registry.cache-size")
+            .intType().defaultValue(1000)
+            .withDescription("Most schemas kept per task manager (by id) and resolved readers per record type.");
+    public static final ConfigOption<Duration> SCHEMA_REGISTRY_TIMEOUT = key("siglip.schema-registry.request-timeout")
+            .durationType().defaultValue(Duration.ofSeconds(10))
+            .withDescription("Connect and response timeout of one registry request.");
+    public static final ConfigOption<Integer> SCHEMA_REGISTRY_RETRIES = key("siglip.schema-registry.retries")
+            .intType().defaultValue(3)
+            .withDescription("Extra attempts when the registry is unreachable or answers 5xx/408/429. When all fail, "
+                    + "the task fails and Flink restarts it from the last checkpoint (nothing is dropped or dead-lettered).");
+    public static final ConfigOption<Duration> SCHEMA_REGISTRY_RETRY_BACKOFF = key("siglip.schema-registry.retry-backoff")
+            .durationType().defaultValue(Duration.ofMillis(500))
+            .withDescription("Delay before the first registry retry, doubled for each further one.");
 
     // ---- Job ----
     public static final ConfigOption<Integer> PARALLELISM = key("siglip.job.parallelism")

@@ -17,7 +17,7 @@ import picocli.CommandLine;
 class JobArgumentsTest {
     @TempDir Path dir;
 
-    private static Configuration parse(String... args) {
+    static Configuration parse(String... args) {
         JobArguments a = new JobArguments();
         new CommandLine(a).parseArgs(args);
         return a.toConfiguration();
