@@ -110,6 +110,10 @@ public final class SiglipStreamJob {
         Codecs codecs = new Codecs(conf.get(JobOptions.WIRE_FORMAT), conf.get(JobOptions.SCHEMA_ID),
                 conf.get(JobOptions.DEAD_LETTER_TOPIC));
         Properties kafka = kafkaProperties(conf);
+        // Before anything is submitted: a wrong address or a missing input topic is one clear error here,
+        // not tasks that fail and restart over and over.
+        KafkaStartupCheck.run(plan.bootstrap(), plan.inputTopics(), kafka, conf.get(JobOptions.STARTUP_CHECK_TIMEOUT),
+                conf.get(JobOptions.WAIT_FOR_TOPICS));
 
         KafkaSourceBuilder<RawRecord> source = KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(plan.bootstrap())
@@ -156,11 +160,11 @@ public final class SiglipStreamJob {
                 conf.get(JobOptions.INFERENCE_NICE), conf.get(JobOptions.ALLOW_CPU_FALLBACK), conf.get(JobOptions.MAX_BATCH_SIZE),
                 conf.get(JobOptions.MAX_BATCH_DELAY).toMillis(), conf.get(JobOptions.BATCH_DISPATCH_WHEN_IDLE),
                 conf.get(JobOptions.BATCH_CONCURRENCY), conf.get(JobOptions.BATCH_BUCKETING),
-                conf.get(JobOptions.PREPROCESS_THREADS), conf.get(JobOptions.PREPROCESS_NICE));
+                conf.get(JobOptions.PREPROCESS_THREADS), conf.get(JobOptions.PREPROCESS_NICE), conf.get(JobOptions.FETCH_THREADS));
         ImageScoringFunction.Settings settings = new ImageScoringFunction.Settings(
                 conf.get(JobOptions.OUTPUT_TOPIC), conf.get(JobOptions.DEFAULT_THRESHOLD),
                 conf.get(JobOptions.EMIT_EMBEDDING), conf.get(JobOptions.MAX_IMAGE_PIXELS),
-                conf.get(JobOptions.MAX_IMAGE_BYTES), ImageSources.fromOptions(conf));
+                conf.get(JobOptions.MAX_IMAGE_BYTES), plan.pixelBudget(), ImageSources.fromOptions(conf));
         ImageScoringFunction scoring = new ImageScoringFunction(spec, loader, settings, codecs);
 
         long timeoutMs = conf.get(JobOptions.ASYNC_TIMEOUT).toMillis();
@@ -225,7 +229,7 @@ public final class SiglipStreamJob {
 
     /** The cross-checked essentials of a job configuration. */
     record JobPlan(String bootstrap, List<String> inputTopics, String inputPattern, String model,
-            List<LabelSet> labelSets, int parallelism, java.time.Duration checkpointInterval) {
+            List<LabelSet> labelSets, int parallelism, java.time.Duration checkpointInterval, long pixelBudget) {
 
         static JobPlan of(Configuration conf) {
             String bootstrap = conf.get(JobOptions.BOOTSTRAP_SERVERS);
@@ -260,11 +264,18 @@ public final class SiglipStreamJob {
             atLeast(conf, JobOptions.BATCH_CONCURRENCY, 1);
             atLeast(conf, JobOptions.ASYNC_CAPACITY, 1);
             atLeast(conf, JobOptions.ASYNC_RETRIES, 0);
+            atLeast(conf, JobOptions.PREPROCESS_THREADS, 1);
+            atLeast(conf, JobOptions.FETCH_THREADS, 1);
+            double budget = conf.get(JobOptions.PIXEL_BUDGET);
+            if (!(budget > 0) || Double.isInfinite(budget)) {
+                throw new IllegalArgumentException(JobOptions.PIXEL_BUDGET.key() + " must be a positive number of megapixels, got "
+                        + budget);
+            }
             // setpriority() would clamp 50 to 19 without a word.
             niceValue(conf, JobOptions.INFERENCE_NICE);
             niceValue(conf, JobOptions.PREPROCESS_NICE);
             return new JobPlan(bootstrap, hasTopics ? topics : List.of(), pattern, model, sets, parallelism,
-                    conf.get(JobOptions.CHECKPOINT_INTERVAL));
+                    conf.get(JobOptions.CHECKPOINT_INTERVAL), Math.round(budget * 1_000_000));
         }
 
         private static void niceValue(Configuration conf, ConfigOption<Integer> option) {

@@ -22,6 +22,8 @@ import java.io.Serializable;
  * @param bucketing pad batches to powers of two
  * @param preprocessThreads size of the per-JVM preprocessing pool
  * @param preprocessNice Linux nice value of the preprocessing pool's threads; null leaves them alone
+ * @param fetchThreads size of the per-JVM pool that fetches images given by URI (blocking I/O, apart
+ *     from the preprocessing pool so a slow server never holds up decoding)
  */
 public record ModelSpec(
         String model,
@@ -38,7 +40,8 @@ public record ModelSpec(
         int concurrentBatches,
         boolean bucketing,
         int preprocessThreads,
-        Integer preprocessNice) implements Serializable {
+        Integer preprocessNice,
+        int fetchThreads) implements Serializable {
 
     /** Whether {@code nice} leaves the threads alone (null) or is a Linux nice value, -20 to 19. */
     public static boolean isNiceValue(Integer nice) {
@@ -48,6 +51,7 @@ public record ModelSpec(
     /** The same spec on another device (the subtask's GPU). */
     public ModelSpec onDevice(String provider, int deviceId) {
         return new ModelSpec(model, provider, deviceId, variant, intraOpThreads, spinWait, inferenceNice, allowCpuFallback,
-                maxBatchSize, maxBatchDelayMs, dispatchWhenIdle, concurrentBatches, bucketing, preprocessThreads, preprocessNice);
+                maxBatchSize, maxBatchDelayMs, dispatchWhenIdle, concurrentBatches, bucketing, preprocessThreads, preprocessNice,
+                fetchThreads);
     }
 }

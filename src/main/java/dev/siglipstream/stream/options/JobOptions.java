@@ -70,6 +70,17 @@ public final class JobOptions {
             .durationType().defaultValue(Duration.ofSeconds(10))
             .withDescription("How often the sources look for new partitions and for topics matching input-pattern; "
                     + "the label-set topic may appear after the job starts.");
+    public static final ConfigOption<Duration> STARTUP_CHECK_TIMEOUT = key("siglip.kafka.startup-check-timeout")
+            .durationType().defaultValue(Duration.ofSeconds(15))
+            .withDescription("At start the job asks the bootstrap servers for the cluster and the input topics (Kafka "
+                    + "admin client) and fails with an error naming them when they cannot be reached within this time, "
+                    + "instead of restarting its tasks over and over. 0 skips the check (e.g. when the client that "
+                    + "submits the job cannot reach Kafka).");
+    public static final ConfigOption<Duration> WAIT_FOR_TOPICS = key("siglip.kafka.wait-for-topics")
+            .durationType().defaultValue(Duration.ZERO)
+            .withDescription("How long the start-up check waits for missing input topics to be created; 0 fails at "
+                    + "once with the names of the missing topics. Not used with input-pattern, which picks up "
+                    + "matching topics as they appear.");
     public static final ConfigOption<Guarantee> DELIVERY_GUARANTEE = key("siglip.kafka.delivery-guarantee")
             .enumType(Guarantee.class).defaultValue(Guarantee.EXACTLY_ONCE)
             .withDescription("exactly-once (transactions committed on checkpoints; read with read_committed) or at-least-once.");
@@ -185,6 +196,13 @@ public final class JobOptions {
     public static final ConfigOption<Long> MAX_IMAGE_PIXELS = key("siglip.image.max-pixels")
             .longType().defaultValue(40_000_000L)
             .withDescription("Images with more pixels (width x height, read from the header) become IMAGE_TOO_LARGE.");
+    public static final ConfigOption<Double> PIXEL_BUDGET = key("siglip.image.pixel-budget-megapixels")
+            .doubleType().defaultValue(25.0)
+            .withDescription("Real-time cost budget per image, in decoded megapixels (width x height from the header, "
+                    + "read before any decoding): larger images become IMAGE_OVER_BUDGET dead letters at once instead of "
+                    + "holding a preprocessing thread (a 6000x6000 PNG takes about a second to decode and resize on one "
+                    + "core). The default admits 24-megapixel camera photos. Below the budget, the preprocessing queue "
+                    + "takes smaller images first, so a flood of large ones does not hold small ones up.");
     public static final ConfigOption<Integer> MAX_IMAGE_BYTES = key("siglip.image.max-bytes")
             .intType().defaultValue(20 * 1024 * 1024)
             .withDescription("Encoded images (inline or fetched) larger than this become IMAGE_TOO_LARGE / TOO_LARGE.");
@@ -193,7 +211,17 @@ public final class JobOptions {
             .withDescription("URI prefixes images may be fetched from (e.g. https://images.example.com/, file:/data/); empty = no fetching.");
     public static final ConfigOption<Duration> FETCH_TIMEOUT = key("siglip.fetch.timeout")
             .durationType().defaultValue(Duration.ofSeconds(10))
-            .withDescription("Connect plus read timeout of one image fetch.");
+            .withDescription("Deadline of one image fetch: connect, status line, headers and body of every redirect hop "
+                    + "together (the connection is closed when it passes; FETCH_FAILED).");
+    public static final ConfigOption<Integer> FETCH_THREADS = key("siglip.fetch.threads")
+            .intType().defaultValue(8)
+            .withDescription("Threads of the per-JVM pool that fetches images given by URI; apart from the "
+                    + "preprocessing pool, so slow servers hold up only other fetches.");
+    public static final ConfigOption<Boolean> FETCH_ALLOW_PRIVATE_ADDRESSES = key("siglip.fetch.allow-private-addresses")
+            .booleanType().defaultValue(false)
+            .withDescription("UNSAFE outside tests and trusted networks: also fetch from loopback, private, link-local and "
+                    + "cloud-metadata addresses (refused by default even when on the allowlist, so a producer cannot "
+                    + "make the job read internal services).");
 
     // ---- Job ----
     public static final ConfigOption<Integer> PARALLELISM = key("siglip.job.parallelism")
