@@ -18,6 +18,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.siglipstream.events.DeadLetterReason;
 import dev.siglipstream.stream.fetch.FetchException.Reason;
+import dev.siglipstream.testutils.HeaderTrickler;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -280,41 +281,12 @@ class ImageFetcherTest {
         assertThat(defaults.maxBytes()).isEqualTo(20L * 1024 * 1024);
     }
 
-    /**
-     * A server that accepts, then sends its status line and headers one byte every 100 ms, for up to
-     * {@code trickleFor}: every single read returns within the read timeout, so only a deadline over
-     * the whole exchange cuts it off.
-     */
-    static java.net.ServerSocket headerTrickler(Duration trickleFor) throws IOException {
-        java.net.ServerSocket socket = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread t = new Thread(() -> {
-            while (!socket.isClosed()) {
-                try (java.net.Socket c = socket.accept()) {
-                    byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nX-Padding: "
-                            + "a".repeat(1000) + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-                    long end = System.nanoTime() + trickleFor.toNanos();
-                    OutputStream out = c.getOutputStream();
-                    for (int i = 0; i < head.length && System.nanoTime() < end; i++) {
-                        out.write(head[i]);
-                        out.flush();
-                        Thread.sleep(100);
-                    }
-                } catch (IOException | InterruptedException e) {
-                    // the client gave up, or the test closed the socket
-                }
-            }
-        }, "header-trickler");
-        t.setDaemon(true);
-        t.start();
-        return socket;
-    }
-
     @Test
     void theDeadlineCoversTheStatusLineAndHeadersOfATricklingServer() throws Exception {
-        try (java.net.ServerSocket trickler = headerTrickler(Duration.ofSeconds(8))) {
+        try (HeaderTrickler trickler = HeaderTrickler.start(Duration.ofSeconds(8))) {
             ImageFetcher fetcher = local(FetchPolicy.builder().totalTimeout(Duration.ofMillis(1000)));
             long t0 = System.nanoTime();
-            assertRefused(() -> fetcher.fetch("http://127.0.0.1:" + trickler.getLocalPort() + "/cat.png"),
+            assertRefused(() -> fetcher.fetch("http://127.0.0.1:" + trickler.port() + "/cat.png"),
                     Reason.FETCH_FAILED, "took longer than the fetch deadline PT1S");
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(2000));
         }
