@@ -186,11 +186,13 @@ public final class JobOptions {
     // ---- Images ----
     public static final ConfigOption<Integer> PREPROCESS_THREADS = key("siglip.preprocess.threads")
             .intType().defaultValue(Math.max(1, Runtime.getRuntime().availableProcessors() / 2))
-            .withDescription("Threads of the per-JVM pool that fetches, decodes and resizes images.");
+            .withDescription("Threads of the per-JVM pool that decodes and resizes images (smallest images first); the "
+                    + "pool that ranks and encodes results after their batch has as many. Fetching has its own pool "
+                    + "(siglip.fetch.threads).");
     public static final ConfigOption<Integer> PREPROCESS_NICE = key("siglip.preprocess.nice")
             .intType().noDefaultValue()
-            .withDescription("Linux nice value of the preprocessing pool's threads, which also rank the scores and "
-                    + "encode the results (-20 to 19; unset leaves them alone). With siglip.model.inference-nice below "
+            .withDescription("Linux nice value of the preprocessing pool's threads and of those that fetch, rank the scores "
+                    + "and encode the results (-20 to 19; unset leaves them alone). With siglip.model.inference-nice below "
                     + "it, e.g. -5 here and -10 there, the scoring path runs ahead of the Kafka clients and Flink while "
                     + "the model keeps first call on a core. Below the current value needs the same privilege.");
     public static final ConfigOption<Long> MAX_IMAGE_PIXELS = key("siglip.image.max-pixels")
