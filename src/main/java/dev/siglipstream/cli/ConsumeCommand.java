@@ -83,7 +83,7 @@ final class ConsumeCommand implements Callable<Integer> {
             description = "Value framing: plain (Avro binary) or confluent (magic byte + schema id) (default: ${DEFAULT-VALUE}).")
     WireFormat wireFormat;
 
-    @Option(names = "--schema-id", defaultValue = "1", paramLabel = "ID",
+    @Option(names = "--schema-id", defaultValue = "" + WireFormat.DEFAULT_SCHEMA_ID, paramLabel = "ID",
             description = "Schema id expected in the Confluent header (default: ${DEFAULT-VALUE}); ignored for plain.")
     int schemaId;
 

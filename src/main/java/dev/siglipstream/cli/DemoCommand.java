@@ -252,7 +252,7 @@ final class DemoCommand implements Callable<Integer> {
                             line.append(String.format(Locale.ROOT, "%s=%.4f ", ls.getLabel(), ls.getScore()));
                         }
                         out.printf("scored      %-28s [%s v%d -> %s] %smatched=%s%n", e.getEventId(), e.getLabelSetId(),
-                                e.getLabelSetVersion(), r.topic(), line, e.getMatched());
+                                e.getLabelSetVersion(), r.topic(), line, dev.siglipstream.stream.serde.EventJson.matched(e));
                     }
                     out.flush();
                 }

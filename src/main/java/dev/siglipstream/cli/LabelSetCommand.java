@@ -90,7 +90,7 @@ final class LabelSetCommand implements Callable<Integer> {
             description = "plain (Avro binary) or confluent (default: ${DEFAULT-VALUE}).")
     WireFormat wireFormat;
 
-    @Option(names = "--schema-id", defaultValue = "1", paramLabel = "ID", description = "Schema id for the confluent format.")
+    @Option(names = "--schema-id", defaultValue = "" + WireFormat.DEFAULT_SCHEMA_ID, paramLabel = "ID", description = "Schema id for the confluent format.")
     int schemaId;
 
     @Option(names = "--property", paramLabel = "KEY=VALUE", description = "Extra Kafka producer setting, repeatable.")

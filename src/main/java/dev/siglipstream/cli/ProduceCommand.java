@@ -81,7 +81,7 @@ final class ProduceCommand implements Callable<Integer> {
             description = "Value framing: plain (Avro binary) or confluent (magic byte + schema id) (default: ${DEFAULT-VALUE}).")
     WireFormat wireFormat;
 
-    @Option(names = "--schema-id", defaultValue = "1", paramLabel = "ID",
+    @Option(names = "--schema-id", defaultValue = "" + WireFormat.DEFAULT_SCHEMA_ID, paramLabel = "ID",
             description = "Schema id written in the Confluent header (default: ${DEFAULT-VALUE}); ignored for plain.")
     int schemaId;
 

@@ -124,7 +124,7 @@ class ProduceConsumeCommandITCase {
         KAFKA.createTopic("scores", 1);
         LabelScoreEvent scored = LabelScoreEvent.newBuilder()
                 .setEventId("img-0").setLabelSetId("animals").setLabelSetVersion(2).setModelId("siglip-tiny")
-                .setScores(List.of(new LabelScore("cat", 0.875f), new LabelScore("dog", 0.0625f))).setMatched(List.of("cat"))
+                .setScores(List.of(new LabelScore("cat", 0.875f, true), new LabelScore("dog", 0.0625f, false)))
                 .setEventTime(Instant.ofEpochMilli(1000)).setProcessedAt(Instant.ofEpochMilli(2000)).build();
         DeadLetter dead = DeadLetter.newBuilder()
                 .setEventId("img-1").setOriginal(ByteBuffer.wrap(new byte[] {1, 2, 3})).setReason(DeadLetterReason.UNDECODABLE_IMAGE)

@@ -1,15 +1,14 @@
 package dev.siglipstream.stream.job;
 
-import dev.siglipstream.events.LabelSetUpdate;
 import dev.siglipstream.stream.labels.LabelSet;
 import dev.siglipstream.stream.labels.LabelSetFile;
+import dev.siglipstream.stream.labels.LabelSetLimits;
 import dev.siglipstream.stream.labels.LabelSetResolution;
 import dev.siglipstream.stream.model.ModelLoader;
 import dev.siglipstream.stream.model.ModelSpec;
 import dev.siglipstream.stream.operator.Codecs;
 import dev.siglipstream.stream.operator.ImageScoringFunction;
 import dev.siglipstream.stream.operator.LabelSetResolver;
-import dev.siglipstream.stream.operator.LabelSetUpdateDeserializer;
 import dev.siglipstream.stream.operator.Output;
 import dev.siglipstream.stream.operator.OutputMetrics;
 import dev.siglipstream.stream.operator.OutputSerializer;
@@ -64,6 +63,16 @@ public final class SiglipStreamJob {
             (java.util.function.Predicate<java.util.Collection<Output>> & java.io.Serializable)
                     results -> results.stream().anyMatch(Output::retryable);
 
+    /** The Kafka producer setting that bounds one record. */
+    static final String MAX_REQUEST_SIZE = "max.request.size";
+    /** Kafka's default {@value #MAX_REQUEST_SIZE}, which the brokers' default message.max.bytes also accepts. */
+    static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
+    /**
+     * Room in a scored event for everything but its labels' text: ids, topic names, timings and an
+     * embedding of up to 4,096 floats. Metadata beyond it is caught by the size check before the sink.
+     */
+    static final int SCORED_EVENT_HEADROOM_BYTES = 64 * 1024;
+
     private SiglipStreamJob() {}
 
     /** {@code flink run} entry point: the same flags as {@code ./siglip run}. */
@@ -108,7 +117,7 @@ public final class SiglipStreamJob {
         env.getConfig().enableObjectReuse();
 
         Codecs codecs = new Codecs(conf.get(JobOptions.WIRE_FORMAT), conf.get(JobOptions.SCHEMA_ID),
-                conf.get(JobOptions.DEAD_LETTER_TOPIC));
+                conf.get(JobOptions.DEAD_LETTER_TOPIC), conf.get(JobOptions.DEAD_LETTER_EXCERPT_BYTES));
         Properties kafka = kafkaProperties(conf);
         // Before anything is submitted: a wrong address or a missing input topic is one clear error here,
         // not tasks that fail and restart over and over.
@@ -129,11 +138,12 @@ public final class SiglipStreamJob {
         DataStream<RawRecord> raw = env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), "images")
                 .uid("images-source");
 
-        LabelSetResolution resolution = new LabelSetResolution(plan.labelSets(), conf.get(JobOptions.DEFAULT_LABEL_SET));
+        LabelSetResolution resolution = new LabelSetResolution(plan.labelSets(), conf.get(JobOptions.DEFAULT_LABEL_SET),
+                plan.limits());
         SingleOutputStreamOperator<ResolvedEvent> resolved;
         String controlTopic = conf.get(JobOptions.LABEL_SET_TOPIC);
         if (controlTopic != null) {
-            KafkaSource<LabelSetUpdate> control = KafkaSource.<LabelSetUpdate>builder()
+            KafkaSource<RawRecord> control = KafkaSource.<RawRecord>builder()
                     .setBootstrapServers(plan.bootstrap())
                     .setGroupId(conf.get(JobOptions.GROUP_ID) + "-label-sets")
                     // A pattern tolerates a control topic that does not exist yet: scoring runs on the
@@ -141,10 +151,10 @@ public final class SiglipStreamJob {
                     .setTopicPattern(Pattern.compile(Pattern.quote(controlTopic)))
                     // A compacted topic replayed from the start rebuilds every live set.
                     .setStartingOffsets(OffsetsInitializer.earliest())
-                    .setDeserializer(new LabelSetUpdateDeserializer(codecs.updates()))
+                    .setDeserializer(new RawRecordDeserializer()) // decoded by the resolver: an unreadable update is a dead letter too
                     .setProperties(kafka)
                     .build();
-            BroadcastStream<LabelSetUpdate> broadcast = env.fromSource(control, WatermarkStrategy.noWatermarks(), "label-set-updates")
+            BroadcastStream<RawRecord> broadcast = env.fromSource(control, WatermarkStrategy.noWatermarks(), "label-set-updates")
                     .uid("label-set-source").setParallelism(1)
                     .broadcast(LabelSetResolver.STATE);
             resolved = raw.connect(broadcast)
@@ -189,13 +199,16 @@ public final class SiglipStreamJob {
         // chain: no network hop (each one a buffer timeout of latency) and no serialisation in between.
         scored = scored.uid("score-images").name("score-images");
 
-        DataStream<Output> counted = scored.map(new OutputMetrics()).name("count-outputs").uid("count-outputs");
+        DataStream<Output> counted = scored.map(new OutputMetrics(codecs, plan.maxRecordBytes()))
+                .name("count-outputs").uid("count-outputs");
         beforeSink.apply(counted).sinkTo(sink(plan, conf, kafka)).uid("kafka-sink").name("kafka-sink");
     }
 
     static KafkaSink<Output> sink(JobPlan plan, Configuration conf, Properties kafka) {
         Properties producer = new Properties();
         producer.putAll(kafka);
+        // The bound the outputs are checked against before the sink (OutputMetrics): one value for both.
+        producer.setProperty(MAX_REQUEST_SIZE, String.valueOf(plan.maxRecordBytes()));
         producer.putIfAbsent("transaction.timeout.ms", String.valueOf(conf.get(JobOptions.TRANSACTION_TIMEOUT).toMillis()));
         DeliveryGuarantee guarantee = conf.get(JobOptions.DELIVERY_GUARANTEE) == JobOptions.Guarantee.EXACTLY_ONCE
                 ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE;
@@ -229,7 +242,8 @@ public final class SiglipStreamJob {
 
     /** The cross-checked essentials of a job configuration. */
     record JobPlan(String bootstrap, List<String> inputTopics, String inputPattern, String model,
-            List<LabelSet> labelSets, int parallelism, java.time.Duration checkpointInterval, long pixelBudget) {
+            List<LabelSet> labelSets, int parallelism, java.time.Duration checkpointInterval, LabelSetLimits limits,
+            int maxRecordBytes, long pixelBudget) {
 
         static JobPlan of(Configuration conf) {
             String bootstrap = conf.get(JobOptions.BOOTSTRAP_SERVERS);
@@ -252,8 +266,11 @@ public final class SiglipStreamJob {
             if (model == null || model.isBlank()) {
                 throw new IllegalArgumentException("no model: set --model or " + JobOptions.MODEL.key());
             }
+            LabelSetLimits limits = new LabelSetLimits(atLeast(conf, JobOptions.MAX_LABELS, 1),
+                    atLeast(conf, JobOptions.MAX_LABEL_LENGTH, 1), atLeast(conf, JobOptions.MAX_INLINE_LABELS, 1));
+            int maxRecordBytes = maxRecordBytes(conf, limits);
             String file = conf.get(JobOptions.LABEL_SETS_FILE);
-            List<LabelSet> sets = file == null ? List.of() : LabelSetFile.read(Path.of(file));
+            List<LabelSet> sets = file == null ? List.of() : LabelSetFile.read(Path.of(file), limits);
             String def = conf.get(JobOptions.DEFAULT_LABEL_SET);
             if (def != null && sets.stream().noneMatch(s -> s.id().equals(def)) && conf.get(JobOptions.LABEL_SET_TOPIC) == null) {
                 throw new IllegalArgumentException("default label set '" + def + "' is not in "
@@ -275,7 +292,39 @@ public final class SiglipStreamJob {
             niceValue(conf, JobOptions.INFERENCE_NICE);
             niceValue(conf, JobOptions.PREPROCESS_NICE);
             return new JobPlan(bootstrap, hasTopics ? topics : List.of(), pattern, model, sets, parallelism,
-                    conf.get(JobOptions.CHECKPOINT_INTERVAL), Math.round(budget * 1_000_000));
+                    conf.get(JobOptions.CHECKPOINT_INTERVAL), limits, maxRecordBytes, Math.round(budget * 1_000_000));
+        }
+
+        /**
+         * The sink's record bound ({@value #MAX_REQUEST_SIZE} from siglip.kafka.properties, else Kafka's
+         * default), checked against the largest dead letter and the largest scored event the limits allow,
+         * so neither can be refused by the sink for its size.
+         */
+        private static int maxRecordBytes(Configuration conf, LabelSetLimits limits) {
+            String set = conf.get(JobOptions.KAFKA_PROPERTIES).get(MAX_REQUEST_SIZE);
+            int max;
+            try {
+                max = set == null ? DEFAULT_MAX_REQUEST_SIZE : Integer.parseInt(set.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(JobOptions.KAFKA_PROPERTIES.key() + "." + MAX_REQUEST_SIZE
+                        + " must be a number of bytes, got '" + set + "'");
+            }
+            long deadLetter = atLeast(conf, JobOptions.DEAD_LETTER_EXCERPT_BYTES, 0) + (long) Codecs.DEAD_LETTER_OVERHEAD_BYTES;
+            if (deadLetter > max) {
+                throw new IllegalArgumentException(JobOptions.DEAD_LETTER_EXCERPT_BYTES.key() + " ("
+                        + conf.get(JobOptions.DEAD_LETTER_EXCERPT_BYTES) + ") plus " + Codecs.DEAD_LETTER_OVERHEAD_BYTES
+                        + " bytes of other fields makes dead letters of up to " + deadLetter + " bytes, over the sink's "
+                        + MAX_REQUEST_SIZE + " of " + max + ": lower the excerpt, or raise " + JobOptions.KAFKA_PROPERTIES.key()
+                        + "." + MAX_REQUEST_SIZE + " (and the topics' max.message.bytes)");
+            }
+            long scored = limits.maxScoredLabelBytes() + SCORED_EVENT_HEADROOM_BYTES;
+            if (scored > max) {
+                throw new IllegalArgumentException(JobOptions.MAX_LABELS.key() + " (" + limits.maxLabels() + ") and "
+                        + JobOptions.MAX_LABEL_LENGTH.key() + " (" + limits.maxLabelLength() + ") allow scored events of up to "
+                        + scored + " bytes, over the sink's " + MAX_REQUEST_SIZE + " of " + max + ": lower them, or raise "
+                        + JobOptions.KAFKA_PROPERTIES.key() + "." + MAX_REQUEST_SIZE + " (and the topics' max.message.bytes)");
+            }
+            return max;
         }
 
         private static void niceValue(Configuration conf, ConfigOption<Integer> option) {

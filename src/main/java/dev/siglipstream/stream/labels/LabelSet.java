@@ -14,7 +14,9 @@ import java.util.Objects;
  * @param id the key events refer to
  * @param version monotonic; updates at or below the current version are ignored
  * @param labels candidate labels in order (an {@link ArrayList}, because Flink copies it with Kryo)
- * @param template hypothesis template with one {@code {}}; null means the default template
+ * @param template hypothesis template with one {@code {}}; null means the default template. Text
+ *     embeddings are cached by the {@link #hypotheses()} themselves (their value, never a hash or the
+ *     id), so sets and inline label lists share them exactly when the texts are equal
  * @param threshold score at or above which a label is "matched"; null means the job default
  * @param topK keep only the best k scores; null keeps all
  * @param outputTopic topic for this set's scored events; null means the job's output topic
@@ -49,14 +51,6 @@ public record LabelSet(
             out.add(ZeroShotImageClassifier.hypothesis(t, label));
         }
         return out;
-    }
-
-    /** The key under which this set's text embeddings are cached. */
-    public String cacheKey() {
-        if (INLINE_ID.equals(id)) {
-            return INLINE_ID + "#" + Objects.hash(labels, template);
-        }
-        return id + "@" + version;
     }
 
     /** A set made from a control-topic update. */

@@ -34,8 +34,13 @@ public final class LabelSetFile {
     private LabelSetFile() {}
 
     public static List<LabelSet> read(Path file) {
+        return read(file, LabelSetLimits.DEFAULTS);
+    }
+
+    /** Reads and checks every set against {@code limits}, as updates on the control topic are checked. */
+    public static List<LabelSet> read(Path file, LabelSetLimits limits) {
         try (InputStream in = Files.newInputStream(file)) {
-            return parse(in, file.toString());
+            return parse(in, file.toString(), limits);
         } catch (IOException e) {
             throw new LabelSetException(file + ": cannot read the label-set file: " + e.getMessage(), e);
         }
@@ -43,6 +48,11 @@ public final class LabelSetFile {
 
     /** Parses YAML; {@code source} names the file in error messages. */
     public static List<LabelSet> parse(InputStream in, String source) {
+        return parse(in, source, LabelSetLimits.DEFAULTS);
+    }
+
+    /** Parses YAML and checks each set against {@code limits}; {@code source} names the file in error messages. */
+    public static List<LabelSet> parse(InputStream in, String source, LabelSetLimits limits) {
         JsonNode root;
         try {
             root = new ObjectMapper(new YAMLFactory()).readTree(in);
@@ -61,6 +71,7 @@ public final class LabelSetFile {
         for (int i = 0; i < list.size(); i++) {
             String where = source + ": label-sets[" + i + "]";
             LabelSet set = parseOne(list.get(i), where);
+            limits.check(set, where + " (id '" + set.id() + "')");
             if (!ids.add(set.id())) {
                 throw new LabelSetException(where + ".id '" + set.id() + "' is defined twice");
             }
@@ -100,9 +111,6 @@ public final class LabelSetFile {
             labels.add(l.asText());
         }
         String template = text(node, "template", where);
-        if (template != null && !template.contains("{}")) {
-            throw new LabelSetException(where + ".template must contain '{}', got '" + template + "'");
-        }
         Float threshold = null;
         if (node.hasNonNull("threshold")) {
             JsonNode t = node.get("threshold");

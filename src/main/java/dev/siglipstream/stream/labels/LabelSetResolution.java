@@ -41,12 +41,23 @@ public final class LabelSetResolution implements Serializable {
 
     private final Map<String, LabelSet> staticSets;
     private final String defaultId;
+    private final LabelSetLimits limits;
 
     /**
      * @param staticSets the sets from the YAML file
      * @param defaultId the set for events that name none; null means the first static set (if any)
      */
     public LabelSetResolution(List<LabelSet> staticSets, String defaultId) {
+        this(staticSets, defaultId, LabelSetLimits.DEFAULTS);
+    }
+
+    /**
+     * @param staticSets the sets from the YAML file (already checked against {@code limits})
+     * @param defaultId the set for events that name none; null means the first static set (if any)
+     * @param limits what updates and inline labels are checked against
+     */
+    public LabelSetResolution(List<LabelSet> staticSets, String defaultId, LabelSetLimits limits) {
+        this.limits = java.util.Objects.requireNonNull(limits, "limits");
         this.staticSets = new LinkedHashMap<>();
         for (LabelSet s : staticSets) {
             this.staticSets.put(s.id(), s);
@@ -64,6 +75,11 @@ public final class LabelSetResolution implements Serializable {
         if (inlineLabels != null) {
             if (inlineLabels.isEmpty()) {
                 return Result.fail(DeadLetterReason.EMPTY_LABEL_SET, "the event carries an empty inline label list");
+            }
+            try {
+                limits.checkInline(inlineLabels, "the event's inline labels");
+            } catch (LabelSetException e) {
+                return Result.fail(DeadLetterReason.INVALID_LABEL_SET, e.getMessage());
             }
             return Result.ok(LabelSet.inline(inlineLabels));
         }
@@ -89,8 +105,11 @@ public final class LabelSetResolution implements Serializable {
 
     /**
      * Applies a control-topic update; returns the new set, or null when it was ignored (a version not
-     * above the current one, or an invalid template). A deletion with version -1 (a Kafka tombstone)
-     * deletes at the current version + 1.
+     * above the current one: replays of the compacted topic). A deletion with version -1 (a Kafka
+     * tombstone) deletes at the current version + 1.
+     *
+     * @throws LabelSetException the update is invalid (template, output topic, labels, limits, version);
+     *     nothing was stored and the previous version stays in force
      */
     public LabelSet apply(LabelSetUpdate update, Store store) throws Exception {
         LabelSet current = current(update.getId(), store);
@@ -101,14 +120,12 @@ public final class LabelSetResolution implements Serializable {
         if (current != null && version <= current.version()) {
             return null;
         }
-        if (update.getTemplate() != null && !update.getTemplate().contains("{}")) {
-            return null;
-        }
         LabelSet set = LabelSet.fromUpdate(update);
         if (version != set.version()) {
             set = new LabelSet(set.id(), version, set.labels(), set.template(), set.threshold(), set.topK(),
                     set.outputTopic(), set.deleted());
         }
+        limits.check(set, "label-set update '" + update.getId() + "' version " + update.getVersion());
         store.put(set.id(), set);
         return set;
     }

@@ -14,7 +14,7 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
  * The job's metrics, all under the {@code siglip} group of an operator: counters {@code eventsIn}
- * (resolver),
+ * and {@code labelSetUpdatesRefused} (resolver),
  * {@code scored}, {@code deadLettered} (total) and {@code deadLetters.<REASON>} (counted once,
  * before the sink); histograms
  * {@code batchSize}, {@code batchLatencyMs} and {@code preprocessLatencyMs}; gauges
@@ -33,6 +33,7 @@ public final class JobMetrics {
     private Counter eventsIn;
     private Counter scored;
     private Counter deadLettered;
+    private Counter updatesRefused;
     private final Map<DeadLetterReason, Counter> byReason = new EnumMap<>(DeadLetterReason.class);
     private Histogram batchSize;
     private Histogram batchLatency;
@@ -47,6 +48,14 @@ public final class JobMetrics {
             eventsIn = group.counter("eventsIn");
         }
         eventsIn.inc();
+    }
+
+    /** A control-topic update refused as invalid (counted once, by subtask 0). */
+    public synchronized void labelSetUpdateRefused() {
+        if (updatesRefused == null) {
+            updatesRefused = group.counter("labelSetUpdatesRefused");
+        }
+        updatesRefused.inc();
     }
 
     public synchronized void scored() {

@@ -32,6 +32,8 @@ public final class SharedModels {
     /** Texts per text-tower call; bounds memory for large label sets (e.g. 2,000 labels). */
     static final int TEXT_CHUNK = 128;
     private static final int TEXT_CACHE_ENTRIES = 256;
+    /** Bound of each model's text-embedding cache: 2,000 labels of a 1,152-dim model take 9 MB. */
+    static final long TEXT_CACHE_BYTES = 256L * 1024 * 1024;
     /**
      * Tasks each pool holds queued at most: far above what the async operators' capacity can put there
      * (capacity x subtasks), so it is a safety bound; a task refused by it becomes a dead letter.
@@ -168,11 +170,12 @@ public final class SharedModels {
         }
 
         /**
-         * The text embeddings of a label set's hypotheses, computed once per cache key (label-set id
-         * and version) on the session's text thread, in chunks of {@value #TEXT_CHUNK}.
+         * The text embeddings of {@code hypotheses}, computed once per distinct list of texts (keyed by
+         * their value) on the session's text thread, in chunks of {@value #TEXT_CHUNK}, and cached within
+         * {@value #TEXT_CACHE_ENTRIES} lists and {@link #TEXT_CACHE_BYTES} bytes.
          */
-        public CompletableFuture<float[][]> textEmbeddings(String cacheKey, List<String> hypotheses) {
-            return entry.textEmbeddings(cacheKey, hypotheses);
+        public CompletableFuture<float[][]> textEmbeddings(List<String> hypotheses) {
+            return entry.textEmbeddings(hypotheses);
         }
 
         @Override
@@ -200,13 +203,7 @@ public final class SharedModels {
         volatile long loadTimeMs;
         /** Each inference thread's input buffer (see batchBuffer). */
         private final ThreadLocal<FloatBuffer> scratch = new ThreadLocal<>();
-        private final Map<String, CompletableFuture<float[][]>> texts =
-                new LinkedHashMap<>(16, 0.75f, true) {
-                    @Override
-                    protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<float[][]>> eldest) {
-                        return size() > TEXT_CACHE_ENTRIES;
-                    }
-                };
+        final TextEmbeddingCache texts = new TextEmbeddingCache(TEXT_CACHE_ENTRIES, TEXT_CACHE_BYTES);
 
         Entry(String key, ModelSpec spec, ModelLoader loader) {
             this.key = key;
@@ -371,38 +368,28 @@ public final class SharedModels {
             return b;
         }
 
-        CompletableFuture<float[][]> textEmbeddings(String cacheKey, List<String> hypotheses) {
-            CompletableFuture<float[][]> f;
-            boolean created = false;
-            synchronized (texts) {
-                f = texts.get(cacheKey);
-                if (f == null) {
-                    f = new CompletableFuture<>();
-                    texts.put(cacheKey, f);
-                    created = true;
-                }
-            }
-            if (created) {
-                CompletableFuture<float[][]> target = f;
+        CompletableFuture<float[][]> textEmbeddings(List<String> hypotheses) {
+            List<String> key = List.copyOf(hypotheses);
+            TextEmbeddingCache.Lookup found = texts.lookup(key, new CompletableFuture<>());
+            CompletableFuture<float[][]> target = found.future();
+            if (found.created()) {
                 try {
                     text.submit(0, () -> {
                         try {
-                            target.complete(encodeChunked(hypotheses));
+                            float[][] embeddings = encodeChunked(key);
+                            texts.completed(key, target, embeddings);
+                            target.complete(embeddings);
                         } catch (Throwable t) {
-                            synchronized (texts) {
-                                texts.remove(cacheKey, target);
-                            }
+                            texts.remove(key, target);
                             target.completeExceptionally(t);
                         }
                     });
                 } catch (RuntimeException e) {
-                    synchronized (texts) {
-                        texts.remove(cacheKey, target);
-                    }
+                    texts.remove(key, target);
                     target.completeExceptionally(e);
                 }
             }
-            return f;
+            return target;
         }
 
         private float[][] encodeChunked(List<String> hypotheses) {

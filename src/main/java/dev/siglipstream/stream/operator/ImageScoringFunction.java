@@ -169,7 +169,7 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         EmbeddingModel model = handle.model();
         LabelSet set = event.labelSet();
         a.stage = TEXT_EMBEDDINGS;
-        CompletableFuture<float[][]> texts = handle.textEmbeddings(set.cacheKey(), set.hypotheses())
+        CompletableFuture<float[][]> texts = handle.textEmbeddings(set.hypotheses())
                 .exceptionally(t -> {
                     throw new StageException(DeadLetterReason.INFERENCE_FAILED, TEXT_EMBEDDINGS,
                             "encoding label set '" + set.id() + "' failed: " + rootMessage(t), t);
@@ -245,8 +245,7 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
             stage = a.stage;
             message = "not scored within the async timeout (retries included); it was in stage '" + stage + "'";
         }
-        Output dead = codecs.deadLetter(event.eventId(), event.original(), DeadLetterReason.TIMEOUT, message, stage,
-                event.sourceTopic());
+        Output dead = codecs.deadLetter(event, DeadLetterReason.TIMEOUT, message, stage);
         // Completing the attempt also withdraws its queued work; a second completion Flink ignores.
         if (a == null || !a.complete(dead) || a.rf != resultFuture) {
             resultFuture.complete(Collections.singletonList(dead));
@@ -347,16 +346,10 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         long scoreStart = System.nanoTime();
         float[] probs = img.probabilities();
         LabelSet set = event.labelSet();
+        float threshold = set.threshold() != null ? set.threshold() : settings.defaultThreshold();
         List<LabelScore> ranked = new ArrayList<>();
         for (dev.siglipstream.siglip.pipeline.LabelScore s : Scoring.rank(probs, set.labels(), set.topK())) {
-            ranked.add(new LabelScore(s.label(), s.score()));
-        }
-        float threshold = set.threshold() != null ? set.threshold() : settings.defaultThreshold();
-        List<String> matched = new ArrayList<>();
-        for (LabelScore s : ranked) {
-            if (s.getScore() >= threshold) {
-                matched.add(s.getLabel());
-            }
+            ranked.add(new LabelScore(s.label(), s.score(), s.score() >= threshold));
         }
         long preprocessNanos = stamps.preprocessEnd - stamps.preprocessStart;
         long fetchNanos = stamps.fetchEnd - stamps.fetchStart;
@@ -384,7 +377,6 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
                 .setLabelSetVersion(set.version())
                 .setModelId(model.modelId())
                 .setScores(ranked)
-                .setMatched(matched)
                 .setImageEmbedding(embedding)
                 .setTimings(timings)
                 .setMetadata(event.metadata())
@@ -394,7 +386,7 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         metrics.preprocessed(preprocessNanos);
         metrics.batch(img.batchSize(), img.batchNanos());
         String topic = set.outputTopic() != null ? set.outputTopic() : settings.defaultOutputTopic();
-        return codecs.scored(topic, out);
+        return codecs.scored(topic, out, event.source());
     }
 
     /**
@@ -432,7 +424,7 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
             message = t.toString();
             LOG.warn("Event {} failed unexpectedly in stage {}", event.eventId(), stageNow, t);
         }
-        return codecs.deadLetter(event.eventId(), event.original(), reason, message, stage, event.sourceTopic());
+        return codecs.deadLetter(event, reason, message, stage);
     }
 
     private static Throwable unwrap(Throwable err) {

@@ -4,6 +4,7 @@ import dev.siglipstream.events.DeadLetterReason;
 import dev.siglipstream.events.ImageEvent;
 import dev.siglipstream.events.LabelSetUpdate;
 import dev.siglipstream.stream.labels.LabelSet;
+import dev.siglipstream.stream.labels.LabelSetException;
 import dev.siglipstream.stream.labels.LabelSetResolution;
 import dev.siglipstream.stream.metrics.JobMetrics;
 import java.util.Map;
@@ -24,8 +25,14 @@ import org.slf4j.LoggerFactory;
  * control topic, on top of the static YAML sets). Events that cannot be read or resolved are
  * emitted as {@link ResolvedEvent#rejected} dead letters with a reason, in the same stream; the live
  * sets are checkpointed with the broadcast state.
+ *
+ * <p>Control records arrive as bytes and are decoded here. An update is checked completely when it
+ * arrives ({@link LabelSetResolution#apply}); an unreadable or invalid one is refused, the previous version stays in force, and it is logged, counted
+ * ({@code labelSetUpdatesRefused}) and written as one INVALID_LABEL_SET dead letter. Every subtask
+ * sees every update, so only subtask 0 writes that dead letter, into its regular output: it goes to
+ * the sink through the same checkpointed chain as every other output, exactly once.
  */
-public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, LabelSetUpdate, ResolvedEvent> {
+public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, RawRecord, ResolvedEvent> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(LabelSetResolver.class);
 
@@ -98,35 +105,69 @@ public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, 
         if (!LabelSet.INLINE_ID.equals(r.set().id())) {
             versions.put(r.set().id(), r.set().version()); // also right after a restore, before any update
         }
-        out.accept(new ResolvedEvent(event.getId(), raw.topic(), raw.value(), event.getImageUri(), r.set(),
+        out.accept(new ResolvedEvent(event.getId(), raw.source(), raw.value(), event.getImageUri(), r.set(),
                 event.getMetadata(), event.getEventTime().toEpochMilli(), null));
     }
 
     private Output dead(String id, RawRecord raw, DeadLetterReason reason, String message, String stage) {
-        return codecs.deadLetter(id, raw.value(), reason, message, stage, raw.topic());
+        return codecs.deadLetter(raw, id, reason, message, stage);
     }
 
     @Override
-    public void processBroadcastElement(LabelSetUpdate update, Context ctx, Collector<ResolvedEvent> out)
+    public void processBroadcastElement(RawRecord control, Context ctx, Collector<ResolvedEvent> out)
             throws Exception {
         BroadcastState<String, LabelSet> state = ctx.getBroadcastState(STATE);
-        LabelSet applied = resolution.apply(update, new LabelSetResolution.Store() {
-            @Override
-            public LabelSet get(String id) throws Exception {
-                return state.get(id);
+        LabelSetUpdate update;
+        LabelSet applied;
+        try {
+            update = decode(control);
+            if (update == null) {
+                return; // a tombstone without a key: nothing to delete
             }
+            applied = resolution.apply(update, new LabelSetResolution.Store() {
+                @Override
+                public LabelSet get(String id) throws Exception {
+                    return state.get(id);
+                }
 
-            @Override
-            public void put(String id, LabelSet set) throws Exception {
-                state.put(id, set);
+                @Override
+                public void put(String id, LabelSet set) throws Exception {
+                    state.put(id, set);
+                }
+            });
+        } catch (LabelSetException invalid) {
+            if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+                LOG.warn("Refused {}; the previous version stays in force", invalid.getMessage());
+                metrics.labelSetUpdateRefused();
+                out.collect(ResolvedEvent.rejected(codecs.refusedUpdate(control, invalid.getMessage())));
             }
-        });
+            return;
+        }
         if (applied == null) {
-            LOG.info("Ignored label-set update {} version {} (not newer, or invalid template)",
+            LOG.info("Ignored label-set update {} version {} (not newer than the set in force)",
                     update.getId(), update.getVersion());
         } else {
             versions.put(applied.id(), applied.deleted() ? -applied.version() : applied.version());
             LOG.info("Label set {} is now version {}{}", applied.id(), applied.version(), applied.deleted() ? " (deleted)" : "");
+        }
+    }
+
+    /**
+     * The update a control record carries: its Avro value, or a deletion for a Kafka tombstone (key =
+     * set id, no value); null for a tombstone without a key.
+     *
+     * @throws LabelSetException the value is not an Avro LabelSetUpdate
+     */
+    private LabelSetUpdate decode(RawRecord control) {
+        if (control.value() == null) {
+            return control.key() == null ? null : LabelSetUpdate.newBuilder()
+                    .setId(new String(control.key(), java.nio.charset.StandardCharsets.UTF_8)).setVersion(-1).setDeleted(true).build();
+        }
+        try {
+            return codecs.updates().decode(control.value());
+        } catch (Exception e) {
+            throw new LabelSetException("label-set update at " + control.topic() + "-" + control.partition() + "@"
+                    + control.offset() + ": not an Avro LabelSetUpdate: " + e.getMessage(), e);
         }
     }
 }

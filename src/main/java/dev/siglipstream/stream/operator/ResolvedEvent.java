@@ -11,7 +11,7 @@ import java.util.Map;
  * same chain to the sink as scores, with no union and no network hop between the operators.
  *
  * @param eventId the event id
- * @param sourceTopic the input topic
+ * @param source where the input record came from (topic, partition, offset, key)
  * @param original the input record value: for dead letters, and the inline image is read from it
  *     again where it is needed (so in-flight checkpoints hold each image once)
  * @param imageUri the image URI to fetch, or null
@@ -22,7 +22,7 @@ import java.util.Map;
  */
 public record ResolvedEvent(
         String eventId,
-        String sourceTopic,
+        Source source,
         byte[] original,
         String imageUri,
         LabelSet labelSet,

@@ -95,8 +95,14 @@ public final class JobOptions {
             .enumType(WireFormat.class).defaultValue(WireFormat.PLAIN)
             .withDescription("plain Avro binary, or confluent (magic byte + 4-byte schema id) framing.");
     public static final ConfigOption<Integer> SCHEMA_ID = key("siglip.kafka.schema-id")
-            .intType().defaultValue(0)
-            .withDescription("Schema id written in the Confluent header of the job's output records.");
+            .intType().defaultValue(WireFormat.DEFAULT_SCHEMA_ID)
+            .withDescription("Schema id written in the Confluent header of the job's output records and expected in "
+                    + "its inputs' (the same default as the CLI's --schema-id).");
+    public static final ConfigOption<Integer> DEAD_LETTER_EXCERPT_BYTES = key("siglip.dead-letter.excerpt-bytes")
+            .intType().defaultValue(64 * 1024)
+            .withDescription("At most this many bytes of the original record are copied into a dead letter (its size, "
+                    + "SHA-256 and source topic/partition/offset are always there, to re-read the whole of it). "
+                    + "Plus 16 KiB for the other fields, it must fit the sink's max.request.size.");
 
     // ---- Label sets and scoring ----
     public static final ConfigOption<String> LABEL_SETS_FILE = key("siglip.label-sets.file")
@@ -105,6 +111,18 @@ public final class JobOptions {
     public static final ConfigOption<String> DEFAULT_LABEL_SET = key("siglip.label-sets.default-id")
             .stringType().noDefaultValue()
             .withDescription("Label set for events that name none; default: the first set in the file.");
+    public static final ConfigOption<Integer> MAX_LABELS = key("siglip.label-sets.max-labels")
+            .intType().defaultValue(2000)
+            .withDescription("Labels per label set, at most: a larger set in the file stops the start, a larger update "
+                    + "is refused (INVALID_LABEL_SET dead letter). With max-label-length it bounds a scored event, which "
+                    + "must fit the sink's max.request.size (checked at start).");
+    public static final ConfigOption<Integer> MAX_LABEL_LENGTH = key("siglip.label-sets.max-label-length")
+            .intType().defaultValue(128)
+            .withDescription("Characters per label, at most (in the file, in updates and inline).");
+    public static final ConfigOption<Integer> MAX_INLINE_LABELS = key("siglip.label-sets.max-inline-labels")
+            .intType().defaultValue(100)
+            .withDescription("Labels one event may carry inline, at most; more make the event an INVALID_LABEL_SET "
+                    + "dead letter (each distinct inline list costs a text-tower pass).");
     public static final ConfigOption<Float> DEFAULT_THRESHOLD = key("siglip.scoring.default-threshold")
             .floatType().defaultValue(0.5f)
             .withDescription("Score at or above which a label is 'matched', for sets without their own threshold.");

@@ -23,7 +23,9 @@ import org.apache.avro.specific.SpecificRecord;
  *
  * <p>Field names are the Avro field names; timestamps are ISO-8601 UTC strings; map keys are
  * sorted; bytes are base64 ({@code original} of a dead letter), except an ImageEvent's image,
- * shown only as its length ({@code imageBytes}) because images are large.
+ * shown only as its length ({@code imageBytes}) because images are large. A scored event's
+ * {@code matched} is the list of matched labels, in score order, as it always was: the record itself
+ * carries a {@code matched} flag in each score instead of the labels a second time.
  *
  * <pre>{@code
  * System.out.println(EventJson.toJson(labelScoreEvent));
@@ -68,6 +70,17 @@ public final class EventJson {
         return write(node);
     }
 
+    /** The labels of {@code e} whose score is at or above its set's threshold, in score order. */
+    public static java.util.List<String> matched(LabelScoreEvent e) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (LabelScore s : e.getScores()) {
+            if (s.getMatched()) {
+                out.add(s.getLabel());
+            }
+        }
+        return out;
+    }
+
     private static ObjectNode scores(LabelScoreEvent e) {
         ObjectNode n = MAPPER.createObjectNode();
         n.put("eventId", e.getEventId());
@@ -78,7 +91,7 @@ public final class EventJson {
         for (LabelScore s : e.getScores()) {
             scores.addObject().put("label", s.getLabel()).put("score", s.getScore());
         }
-        strings(n, "matched", e.getMatched());
+        strings(n, "matched", matched(e));
         if (e.getImageEmbedding() == null) {
             n.putNull("imageEmbedding");
         } else {
@@ -101,6 +114,11 @@ public final class EventJson {
         n.put("message", d.getMessage());
         n.put("stage", d.getStage());
         n.put("sourceTopic", d.getSourceTopic());
+        n.put("sourcePartition", d.getSourcePartition());
+        n.put("sourceOffset", d.getSourceOffset());
+        n.put("sourceKey", base64(d.getSourceKey()));
+        n.put("originalSize", d.getOriginalSize());
+        n.put("originalSha256", d.getOriginalSha256());
         time(n, "time", d.getTime());
         return n;
     }

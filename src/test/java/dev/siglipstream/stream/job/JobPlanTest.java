@@ -53,4 +53,44 @@ class JobPlanTest {
         edges.set(JobOptions.PREPROCESS_NICE, 19);
         assertThat(SiglipStreamJob.JobPlan.of(edges).model()).isEqualTo("/models/siglip");
     }
+
+    @Test
+    void theSinksRecordSizeIsCheckedAgainstTheLargestDeadLetterAndScoredEvent() {
+        SiglipStreamJob.JobPlan plan = SiglipStreamJob.JobPlan.of(minimal());
+        assertThat(plan.maxRecordBytes()).isEqualTo(1024 * 1024);
+        assertThat(SiglipStreamJob.sink(plan, minimal(), SiglipStreamJob.kafkaProperties(minimal()))).isNotNull();
+
+        Configuration excerpt = minimal();
+        excerpt.set(JobOptions.DEAD_LETTER_EXCERPT_BYTES, 2 * 1024 * 1024);
+        assertThatThrownBy(() -> SiglipStreamJob.JobPlan.of(excerpt))
+                .hasMessage("siglip.dead-letter.excerpt-bytes (2097152) plus 16384 bytes of other fields makes dead letters of up to "
+                        + "2113536 bytes, over the sink's max.request.size of 1048576: lower the excerpt, or raise "
+                        + "siglip.kafka.properties.max.request.size (and the topics' max.message.bytes)");
+        Configuration labels = minimal();
+        labels.set(JobOptions.MAX_LABELS, 20_000);
+        assertThatThrownBy(() -> SiglipStreamJob.JobPlan.of(labels))
+                .hasMessageStartingWith("siglip.label-sets.max-labels (20000) and siglip.label-sets.max-label-length (128) allow "
+                        + "scored events of up to 7905536 bytes, over the sink's max.request.size of 1048576");
+        // Raised together with the producer's bound, they plan; the plan carries that bound to the size check.
+        Configuration raised = minimal();
+        raised.set(JobOptions.MAX_LABELS, 20_000);
+        raised.set(JobOptions.KAFKA_PROPERTIES, java.util.Map.of("max.request.size", "8000000"));
+        assertThat(SiglipStreamJob.JobPlan.of(raised).maxRecordBytes()).isEqualTo(8_000_000);
+        Configuration typo = minimal();
+        typo.set(JobOptions.KAFKA_PROPERTIES, java.util.Map.of("max.request.size", "1MB"));
+        assertThatThrownBy(() -> SiglipStreamJob.JobPlan.of(typo))
+                .hasMessage("siglip.kafka.properties.max.request.size must be a number of bytes, got '1MB'");
+    }
+
+    @Test
+    void theLabelSetFileIsCheckedAgainstTheConfiguredLimitsAtStart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("sets.yaml"),
+                "label-sets:\n  - id: animals\n    labels: [cat, dog, bird]\n");
+        Configuration c = minimal();
+        c.set(JobOptions.LABEL_SETS_FILE, file.toString());
+        c.set(JobOptions.MAX_LABELS, 2);
+        assertThatThrownBy(() -> SiglipStreamJob.JobPlan.of(c))
+                .hasMessage(file + ": label-sets[0] (id 'animals').labels has 3 labels, the limit is 2 (siglip.label-sets.max-labels)");
+    }
 }

@@ -40,7 +40,6 @@ class LabelSetFileTest {
         assertThat(s.threshold()).isNull();
         assertThat(s.topK()).isNull();
         assertThat(s.hypotheses()).containsExactly("This is a photo of beach.", "This is a photo of city.");
-        assertThat(s.cacheKey()).isEqualTo("scenes@1");
     }
 
     @Test
@@ -57,7 +56,7 @@ class LabelSetFileTest {
         assertThatThrownBy(() -> parse("label-sets:\n  - id: x\n    labels: [a]\n    top-k: 0\n"))
                 .hasMessage("sets.yaml: label-sets[0].top-k must be an integer >= 1, got 0");
         assertThatThrownBy(() -> parse("label-sets:\n  - id: x\n    labels: [a]\n    template: no placeholder\n"))
-                .hasMessage("sets.yaml: label-sets[0].template must contain '{}', got 'no placeholder'");
+                .hasMessage("sets.yaml: label-sets[0] (id 'x').template must contain one '{}' for the label, got 'no placeholder'");
         assertThatThrownBy(() -> parse("label-sets:\n  - id: x\n    labels: [a]\n    topk: 3\n"))
                 .hasMessageContaining("label-sets[0]: unknown field 'topk'");
         assertThatThrownBy(() -> parse("label-sets:\n  - id: x\n    labels: [a]\n  - id: x\n    labels: [b]\n"))

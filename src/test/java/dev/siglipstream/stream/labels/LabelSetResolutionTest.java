@@ -4,24 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.siglipstream.events.DeadLetterReason;
 import dev.siglipstream.events.LabelSetUpdate;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class LabelSetResolutionTest {
-    private final Map<String, LabelSet> live = new HashMap<>();
-    private final LabelSetResolution.Store store = new LabelSetResolution.Store() {
-        @Override
-        public LabelSet get(String id) {
-            return live.get(id);
-        }
-
-        @Override
-        public void put(String id, LabelSet set) {
-            live.put(id, set);
-        }
-    };
+    private final MapStore store = new MapStore();
+    private final Map<String, LabelSet> live = store.live;
     private final LabelSetResolution resolution = new LabelSetResolution(List.of(
             new LabelSet("animals", 1, List.of("cat", "dog"), null, null, null, null, false),
             new LabelSet("empty", 1, List.of(), null, null, null, null, false)), null);
@@ -58,8 +47,10 @@ class LabelSetResolutionTest {
         assertThat(resolution.apply(update("new", -1, List.of(), true), store).version()).isEqualTo(6);
         resolution.apply(update("new", 7, List.of("b"), false), store);
         assertThat(resolution.resolve("new", null, store).set().labels()).containsExactly("b");
-        // An update whose template has no placeholder is ignored.
-        assertThat(resolution.apply(LabelSetUpdate.newBuilder().setId("t").setVersion(1).setLabels(List.of("a"))
-                .setTemplate("no placeholder").build(), store)).isNull();
+        // An update whose template has no placeholder is refused (see LabelSetLimitsTest for every check).
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> resolution.apply(LabelSetUpdate.newBuilder().setId("t")
+                .setVersion(1).setLabels(List.of("a")).setTemplate("no placeholder").build(), store))
+                .isInstanceOf(LabelSetException.class).hasMessageContaining("template must contain one '{}'");
+        assertThat(live).doesNotContainKey("t");
     }
 }

@@ -3,6 +3,7 @@ package dev.siglipstream.stream.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.siglipstream.stream.FakeModel;
+import dev.siglipstream.stream.labels.LabelSet;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,8 @@ class SharedModelsTest {
     static final AtomicInteger LOADS = new AtomicInteger();
     static final AtomicInteger CLOSES = new AtomicInteger();
     static final List<Integer> TEXT_CALLS = new ArrayList<>();
+    /** Every text the counting model encoded, in order. */
+    static final List<String> TEXTS = new ArrayList<>();
     static final List<Integer> IMAGE_BATCHES = new ArrayList<>();
     /** Nice values of the threads that loaded a model and ran image batches, when Linux gives them. */
     static final List<Integer> LOAD_NICE = new ArrayList<>();
@@ -50,6 +53,7 @@ class SharedModelsTest {
                 public float[][] textEmbeddings(List<String> texts) {
                     synchronized (TEXT_CALLS) {
                         TEXT_CALLS.add(texts.size());
+                        TEXTS.addAll(texts);
                     }
                     return fake.textEmbeddings(texts);
                 }
@@ -59,6 +63,67 @@ class SharedModelsTest {
                 public void close() { CLOSES.incrementAndGet(); }
             };
         }
+    }
+
+    @Test
+    void textsWithEqualHashCodesAreEmbeddedEachForItself() throws Exception {
+        // "Aa" and "BB" have the same String.hashCode, so do these two label lists and their hypotheses.
+        LabelSet aa = LabelSet.inline(List.of("Aa x"));
+        LabelSet bb = LabelSet.inline(List.of("BB x"));
+        assertThat(aa.labels().hashCode()).isEqualTo(bb.labels().hashCode());
+        assertThat(aa.hypotheses().hashCode()).isEqualTo(bb.hypotheses().hashCode());
+        try (SharedModels.Handle h = SharedModels.acquire(spec(4, false), new CountingLoader())) {
+            synchronized (TEXT_CALLS) {
+                TEXTS.clear();
+            }
+            float[][] first = h.textEmbeddings(aa.hypotheses()).get(30, TimeUnit.SECONDS);
+            float[][] second = h.textEmbeddings(bb.hypotheses()).get(30, TimeUnit.SECONDS);
+            assertThat(second).isNotSameAs(first);
+            synchronized (TEXT_CALLS) {
+                assertThat(TEXTS).containsExactly("This is a photo of Aa x.", "This is a photo of BB x.");
+            }
+            // The case that gave an INTERNAL_ERROR: one label after two, under Objects.hash's collision.
+            LabelSet two = LabelSet.inline(List.of("a cat", "a dog"));
+            LabelSet one = LabelSet.inline(List.of("bcgmfg"));
+            assertThat(java.util.Objects.hash(two.labels(), two.template())).isEqualTo(java.util.Objects.hash(one.labels(), one.template()));
+            assertThat(h.textEmbeddings(two.hypotheses()).get(30, TimeUnit.SECONDS)).hasNumberOfRows(2);
+            assertThat(h.textEmbeddings(one.hypotheses()).get(30, TimeUnit.SECONDS)).hasNumberOfRows(1);
+            // Equal texts from anywhere share one computation: a named set with the same hypotheses.
+            LabelSet named = new LabelSet("animals", 7, List.of("a cat", "a dog"), null, null, null, null, false);
+            assertThat(h.textEmbeddings(named.hypotheses()).get(30, TimeUnit.SECONDS))
+                    .isSameAs(h.textEmbeddings(two.hypotheses()).get(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void theTextCacheIsBoundedByBytesAndKeepsWhatIsInFlight() {
+        List<String> a = List.of("a");
+        List<String> b = List.of("b");
+        float[][] embeds = new float[10][100]; // 10 x (16 + 400) bytes, plus 42 for the key
+        long w = TextEmbeddingCache.weight(a, embeds);
+        assertThat(w).isEqualTo(10 * 416 + 42);
+        TextEmbeddingCache cache = new TextEmbeddingCache(100, w + w / 2);
+        CompletableFuture<float[][]> fa = new CompletableFuture<>();
+        assertThat(cache.lookup(a, fa).created()).isTrue();
+        assertThat(cache.lookup(a, new CompletableFuture<>()).future()).isSameAs(fa); // shared while in flight
+        fa.complete(embeds);
+        cache.completed(a, fa, embeds);
+        assertThat(cache.bytes()).isEqualTo(w);
+        CompletableFuture<float[][]> fb = new CompletableFuture<>();
+        cache.lookup(b, fb);
+        fb.complete(embeds);
+        cache.completed(b, fb, embeds); // two entries would exceed the bound: the eldest goes
+        assertThat(cache.size()).isEqualTo(1);
+        assertThat(cache.bytes()).isEqualTo(w);
+        assertThat(cache.lookup(b, new CompletableFuture<>()).future()).isSameAs(fb);
+        assertThat(cache.lookup(a, new CompletableFuture<>()).created()).isTrue();
+        // An entry larger than the whole bound is served once and not kept.
+        TextEmbeddingCache tiny = new TextEmbeddingCache(100, 10);
+        CompletableFuture<float[][]> fc = new CompletableFuture<>();
+        tiny.lookup(a, fc);
+        tiny.completed(a, fc, embeds);
+        assertThat(tiny.size()).isZero();
+        assertThat(tiny.bytes()).isZero();
     }
 
     private static ModelSpec spec(int maxBatch, boolean bucketing) {
@@ -98,7 +163,7 @@ class SharedModelsTest {
     }
 
     @Test
-    void textEmbeddingsAreComputedOncePerKeyInChunks() throws Exception {
+    void textEmbeddingsAreComputedOncePerListOfTextsInChunks() throws Exception {
         try (SharedModels.Handle h = SharedModels.acquire(spec(4, false), new CountingLoader())) {
             List<String> labels = new ArrayList<>();
             for (int i = 0; i < 2000; i++) {
@@ -107,8 +172,8 @@ class SharedModelsTest {
             synchronized (TEXT_CALLS) {
                 TEXT_CALLS.clear();
             }
-            CompletableFuture<float[][]> first = h.textEmbeddings("big@1", labels);
-            CompletableFuture<float[][]> again = h.textEmbeddings("big@1", labels);
+            CompletableFuture<float[][]> first = h.textEmbeddings(labels);
+            CompletableFuture<float[][]> again = h.textEmbeddings(new ArrayList<>(labels));
             float[][] embeds = first.get(30, TimeUnit.SECONDS);
             assertThat(again.get(30, TimeUnit.SECONDS)).isSameAs(embeds);
             assertThat(embeds).hasNumberOfRows(2000);
@@ -118,8 +183,8 @@ class SharedModelsTest {
                 assertThat(TEXT_CALLS).hasSize(16).allMatch(n -> n <= SharedModels.TEXT_CHUNK);
                 assertThat(TEXT_CALLS.stream().mapToInt(Integer::intValue).sum()).isEqualTo(2000);
             }
-            // A new version is a new key: encoded again.
-            h.textEmbeddings("big@2", labels.subList(0, 3)).get(30, TimeUnit.SECONDS);
+            // Other texts are another key: encoded again.
+            h.textEmbeddings(labels.subList(0, 3)).get(30, TimeUnit.SECONDS);
             synchronized (TEXT_CALLS) {
                 assertThat(TEXT_CALLS).hasSize(17).endsWith(3);
             }

@@ -226,20 +226,21 @@ class ImageScoringFunctionTest {
         }
     }
 
+    /** A set whose texts are its own (text embeddings are cached by their value). */
     private static LabelSet set(String id) {
-        return new LabelSet(id, 1, List.of("a cat", "a dog"), null, null, null, null, false);
+        return new LabelSet(id, 1, List.of("a cat", "a dog", "a " + id), null, null, null, null, false);
     }
 
     private static ResolvedEvent inline(String id, byte[] image, LabelSet set) {
         ImageEvent e = ImageEvent.newBuilder().setId(id).setImage(ByteBuffer.wrap(image))
                 .setEventTime(Instant.ofEpochMilli(42)).build();
-        return new ResolvedEvent(id, "images", CODECS.images().encode(e), null, set, Map.of(), 42L, null);
+        return new ResolvedEvent(id, Source.topic("images"), CODECS.images().encode(e), null, set, Map.of(), 42L, null);
     }
 
     private static ResolvedEvent byUri(String id, LabelSet set) {
         ImageEvent e = ImageEvent.newBuilder().setId(id).setImageUri("https://images.example.com/" + id + ".png")
                 .setEventTime(Instant.ofEpochMilli(42)).build();
-        return new ResolvedEvent(id, "images", CODECS.images().encode(e), e.getImageUri(), set, Map.of(), 42L, null);
+        return new ResolvedEvent(id, Source.topic("images"), CODECS.images().encode(e), e.getImageUri(), set, Map.of(), 42L, null);
     }
 
     private static Result invoke(ImageScoringFunction f, ResolvedEvent e) {

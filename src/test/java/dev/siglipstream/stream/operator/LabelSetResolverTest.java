@@ -26,10 +26,13 @@ class LabelSetResolverTest {
     private static final Codecs CODECS = new Codecs(WireFormat.PLAIN, 0, "dead");
     private static final AvroCodec<ImageEvent> IMAGES = AvroCodec.plain(ImageEvent.class);
 
+    private static LabelSetResolution resolution() {
+        return new LabelSetResolution(
+                List.of(new LabelSet("animals", 1, List.of("cat", "dog"), null, null, null, "animal-topic", false)), null);
+    }
+
     private static LabelSetResolver resolver() {
-        return new LabelSetResolver(new LabelSetResolution(
-                List.of(new LabelSet("animals", 1, List.of("cat", "dog"), null, null, null, "animal-topic", false)), null),
-                CODECS);
+        return new LabelSetResolver(resolution(), CODECS);
     }
 
     private static RawRecord event(String id, String set) {
@@ -38,16 +41,25 @@ class LabelSetResolverTest {
         return new RawRecord("images", id.getBytes(StandardCharsets.UTF_8), IMAGES.encode(e));
     }
 
-    private static LabelSetUpdate update(String id, long version, List<String> labels, boolean deleted) {
+    private static LabelSetUpdate updateOf(String id, long version, List<String> labels, boolean deleted) {
         return LabelSetUpdate.newBuilder().setId(id).setVersion(version).setLabels(labels).setDeleted(deleted).build();
     }
 
-    private static List<ResolvedEvent> resolved(BroadcastOperatorTestHarness<RawRecord, LabelSetUpdate, ResolvedEvent> h) {
+    private static RawRecord update(String id, long version, List<String> labels, boolean deleted) {
+        return control(updateOf(id, version, labels, deleted), 0);
+    }
+
+    /** A control-topic record carrying {@code u}, keyed by its set id, at {@code offset}. */
+    private static RawRecord control(LabelSetUpdate u, long offset) {
+        return new RawRecord("control", 0, offset, u.getId().getBytes(StandardCharsets.UTF_8), CODECS.updates().encode(u));
+    }
+
+    private static List<ResolvedEvent> resolved(BroadcastOperatorTestHarness<RawRecord, RawRecord, ResolvedEvent> h) {
         return h.extractOutputValues().stream().filter(e -> e.deadLetter() == null).toList();
     }
 
     /** Refused events come out in the same stream, as dead letters only. */
-    private static List<DeadLetter> dead(BroadcastOperatorTestHarness<RawRecord, LabelSetUpdate, ResolvedEvent> h)
+    private static List<DeadLetter> dead(BroadcastOperatorTestHarness<RawRecord, RawRecord, ResolvedEvent> h)
             throws Exception {
         List<DeadLetter> out = new java.util.ArrayList<>();
         for (ResolvedEvent e : h.extractOutputValues()) {
@@ -112,6 +124,55 @@ class LabelSetResolverTest {
             assertThat(dead).extracting(DeadLetter::getEventId).containsExactly("e3", "e4");
             assertThat(dead).extracting(DeadLetter::getReason)
                     .containsExactly(DeadLetterReason.UNKNOWN_LABEL_SET, DeadLetterReason.MALFORMED_EVENT);
+        }
+    }
+
+    @Test
+    void anInvalidUpdateIsRefusedWrittenOnceAsADeadLetterAndTheSetStaysInForce() throws Exception {
+        LabelSetUpdate badTemplate = LabelSetUpdate.newBuilder(updateOf("animals", 2, List.of("cat"), false))
+                .setTemplate("{} {{}} %s %n {0} {").build();
+        LabelSetUpdate badTopic = LabelSetUpdate.newBuilder(updateOf("animals", 3, List.of("cat"), false))
+                .setOutputTopic("bad topic!!").build();
+        LabelSetResolver subtask0 = new LabelSetResolver(resolution(), CODECS);
+        try (var h = new BroadcastOperatorTestHarness<>(
+                new CoBroadcastWithNonKeyedOperator<>(subtask0, List.of(LabelSetResolver.STATE)), 2, 2, 0)) {
+            h.setup();
+            h.open();
+            h.processBroadcastElement(control(badTemplate, 7), 1);
+            h.processBroadcastElement(control(badTopic, 8), 2);
+            h.processBroadcastElement(new RawRecord("control", 0, 9, "animals".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2}), 3);
+            h.processBroadcastElement(new RawRecord("control", 0, 10, null, null), 4); // a tombstone without a key: nothing
+            h.processElement(event("e1", "animals"), 5);
+            List<ResolvedEvent> ok = resolved(h);
+            assertThat(ok).singleElement().satisfies(e -> {
+                assertThat(e.labelSet().version()).isEqualTo(1);
+                assertThat(e.labelSet().outputTopic()).isEqualTo("animal-topic");
+            });
+            List<DeadLetter> dead = dead(h);
+            assertThat(dead).extracting(DeadLetter::getReason).containsOnly(DeadLetterReason.INVALID_LABEL_SET).hasSize(3);
+            assertThat(dead).extracting(DeadLetter::getSourceOffset).containsExactly(7L, 8L, 9L);
+            assertThat(dead).extracting(DeadLetter::getSourcePartition).containsOnly(0);
+            assertThat(dead.get(2).getMessage()).startsWith("label-set update at control-0@9: not an Avro LabelSetUpdate: ");
+            assertThat(dead.get(0).getMessage()).startsWith("label-set update 'animals' version 2.template '{} {{}} %s %n {0} {' cannot be used");
+            assertThat(dead.get(1).getMessage()).startsWith("label-set update 'animals' version 3.output-topic 'bad topic!!'");
+            assertThat(dead.get(0).getStage()).isEqualTo("control");
+            assertThat(dead.get(0).getSourceTopic()).isEqualTo("control");
+            assertThat(dead.get(0).getEventId()).isNull();
+            ByteBuffer original = dead.get(0).getOriginal().duplicate();
+            byte[] update = new byte[original.remaining()];
+            original.get(update);
+            assertThat(CODECS.updates().decode(update)).isEqualTo(badTemplate);
+            assertThat(h.extractOutputValues().stream().filter(e -> e.deadLetter() != null).map(e -> new String(e.deadLetter().key(), StandardCharsets.UTF_8)))
+                    .containsExactly("animals", "animals", "animals");
+        }
+        // Every subtask sees every update; only subtask 0 writes its dead letter.
+        LabelSetResolver subtask1 = new LabelSetResolver(resolution(), CODECS);
+        try (var h = new BroadcastOperatorTestHarness<>(
+                new CoBroadcastWithNonKeyedOperator<>(subtask1, List.of(LabelSetResolver.STATE)), 2, 2, 1)) {
+            h.setup();
+            h.open();
+            h.processBroadcastElement(control(badTemplate, 7), 1);
+            assertThat(h.extractOutputValues()).isEmpty();
         }
     }
 

@@ -26,7 +26,7 @@ class EventJsonTest {
                         + "\"processedAt\":\"2023-11-14T22:13:21Z\"}");
         var withEmbedding = AvroCodecTest.scores();
         withEmbedding.setImageEmbedding(List.of(0.5f, -0.25f));
-        withEmbedding.setScores(List.of(new LabelScore("a \"quoted\"\nlabel", 1.0f)));
+        withEmbedding.setScores(List.of(new LabelScore("a \"quoted\"\nlabel", 1.0f, true)));
         assertThat(EventJson.toJson(withEmbedding))
                 .contains("\"imageEmbedding\":[0.5,-0.25]")
                 .contains("{\"label\":\"a \\\"quoted\\\"\\nlabel\",\"score\":1.0}")
@@ -38,10 +38,12 @@ class EventJsonTest {
         ByteBuffer original = ByteBuffer.wrap(new byte[] {0, 1, 2, (byte) 0xff});
         DeadLetter d = DeadLetter.newBuilder().setEventId(null).setOriginal(original)
                 .setReason(DeadLetterReason.MALFORMED_EVENT).setMessage("bad bytes").setStage("deserialize")
-                .setSourceTopic("images").setTime(Instant.ofEpochMilli(0)).build();
+                .setSourceTopic("images").setSourcePartition(2).setSourceOffset(41L).setSourceKey(ByteBuffer.wrap(new byte[] {107}))
+                .setOriginalSize(4L).setOriginalSha256("ab").setTime(Instant.ofEpochMilli(0)).build();
         assertThat(EventJson.toJson(d)).isEqualTo(
                 "{\"eventId\":null,\"original\":\"AAEC/w==\",\"reason\":\"MALFORMED_EVENT\",\"message\":\"bad bytes\","
-                        + "\"stage\":\"deserialize\",\"sourceTopic\":\"images\",\"time\":\"1970-01-01T00:00:00Z\"}");
+                        + "\"stage\":\"deserialize\",\"sourceTopic\":\"images\",\"sourcePartition\":2,\"sourceOffset\":41,"
+                        + "\"sourceKey\":\"aw==\",\"originalSize\":4,\"originalSha256\":\"ab\",\"time\":\"1970-01-01T00:00:00Z\"}");
         assertThat(original.position()).isZero();
     }
 
@@ -63,7 +65,7 @@ class EventJsonTest {
     void rendersErrorsAndRejectsUnknownTypes() {
         assertThat(EventJson.error("cannot decode \"x\"", "out", 2, 17))
                 .isEqualTo("{\"error\":\"cannot decode \\\"x\\\"\",\"topic\":\"out\",\"partition\":2,\"offset\":17}");
-        assertThatThrownBy(() -> EventJson.toJson(new LabelScore("a", 1f)))
+        assertThatThrownBy(() -> EventJson.toJson(new LabelScore("a", 1f, false)))
                 .hasMessage("no JSON rendering for dev.siglipstream.events.LabelScore, expected LabelScoreEvent, DeadLetter, ImageEvent or LabelSetUpdate");
     }
 }
