@@ -445,6 +445,9 @@ class ImageScoringFunctionTest {
         for (int i = 0; i < flood.size(); i++) {
             f.timeout(floodEvents.get(i), flood.get(i));
         }
+        System.out.printf("flood: one expensive image %d ms; 5 cheap ones done %d ms after being queued behind %d expensive "
+                + "(%d finished before, %d while the cheap ones waited)%n", one.toMillis(), cheapWait.toMillis(),
+                floodEvents.size(), expensiveBefore, expensiveMeanwhile);
         // Behind at most the expensive image already being decoded (one thread), not behind all that were queued.
         assertThat(expensiveMeanwhile).as("expensive images finished while the cheap ones waited (%d done before, "
                 + "cheap waited %s, one expensive image takes %s)", expensiveBefore, cheapWait, one).isLessThanOrEqualTo(1);
