@@ -43,6 +43,8 @@ final class RunCommand implements Callable<Integer> {
             conf.setString("execution.checkpointing.dir", dir.toUri().toString());
             spec.commandLine().getErr().println("siglip run: checkpoints in " + dir + " (set -D execution.checkpointing.dir=... to keep them elsewhere)");
         }
+        // One JVM on this machine: parallelism 1 unless --parallelism or -D parallelism.default says otherwise.
+        conf.set(org.apache.flink.configuration.CoreOptions.DEFAULT_PARALLELISM, conf.get(org.apache.flink.configuration.CoreOptions.DEFAULT_PARALLELISM, 1));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         SiglipStreamJob.build(env, conf, Models.defaultLoader(conf));
         env.execute(conf.get(JobOptions.JOB_NAME));

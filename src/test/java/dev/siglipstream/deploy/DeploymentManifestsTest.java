@@ -7,6 +7,7 @@ import dev.siglipstream.stream.labels.LabelSet;
 import dev.siglipstream.stream.labels.LabelSetFile;
 import dev.siglipstream.stream.options.JobArguments;
 import dev.siglipstream.stream.options.JobOptions;
+import dev.siglipstream.testutils.ImageLayout;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.io.IOException;
@@ -134,7 +135,7 @@ class DeploymentManifestsTest {
         List<Object> ports = list(mainContainer(map(at(deployment, "spec", "podTemplate", "spec"))).get("ports"));
         assertThat(ports).anySatisfy(p -> assertThat(String.valueOf(map(p).get("containerPort"))).isEqualTo(promPort));
         assertThat(parentFirst(flinkConf.get("classloader.parent-first-patterns.additional")))
-                .contains("ai.onnxruntime", "org.apache.kafka");
+                .containsExactlyInAnyOrderElementsOf(ImageLayout.PARENT_FIRST);
     }
 
     @Test
@@ -331,10 +332,39 @@ class DeploymentManifestsTest {
                 .containsPattern("COPY\\s.*onnxruntime_gpu-\\$\\{ORT_VERSION}\\.jar\\s+/opt/flink/lib/");
         Matcher parentFirst = Pattern.compile("classloader\\.parent-first-patterns\\.additional:\\s*([^'\\n]+)").matcher(text);
         assertThat(parentFirst.find()).as("parent-first patterns in the image's config.yaml").isTrue();
-        assertThat(parentFirst(parentFirst.group(1))).contains("ai.onnxruntime", "org.apache.kafka");
+        assertThat(parentFirst(parentFirst.group(1))).containsExactlyInAnyOrderElementsOf(ImageLayout.PARENT_FIRST);
+        // DJL, its tokenizers, JNA and Gson as the build resolved them, into lib/ too
+        assertThat(text).containsPattern("COPY\\s.*" + Pattern.quote(ImageLayout.FLINK_LIB + "/") + "\\s+/opt/flink/lib/");
         // the shaded JAR that `mvn package` writes
         assertThat(argDefaults.get("JOB_JAR")).isEqualTo("target/" + pomValue("artifactId") + "-" + pomValue("version")
                 + "-" + pomValue("shadedClassifierName") + ".jar");
+    }
+
+    @Test
+    void theBuildWritesTheLibJarsTheImageAndTheClusterTestUse() throws IOException {
+        List<String> jars;
+        try (Stream<Path> files = Files.list(ImageLayout.FLINK_LIB)) {
+            jars = files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+        assertThat(jars).hasSameSizeAs(ImageLayout.FLINK_LIB_ARTIFACTS);
+        for (String artifact : ImageLayout.FLINK_LIB_ARTIFACTS) {
+            assertThat(jars).anySatisfy(j -> assertThat(j).matches(Pattern.quote(artifact) + "-\\d.*\\.jar"));
+        }
+    }
+
+    @Test
+    void theJobJarsMainClassIsTheJob() throws IOException {
+        Path jar;
+        try (Stream<Path> files = Files.list(Path.of("target"))) {
+            jar = files.filter(f -> f.getFileName().toString().matches("siglip-stream-.*-job\\.jar")).findFirst().orElse(null);
+        }
+        // `flink run JAR` with no -c; the pom says so, and the JAR when the build wrote it before the tests
+        assertThat(pomProperty("main.class")).isEqualTo(ENTRY_CLASS);
+        if (jar != null) {
+            try (java.util.jar.JarFile j = new java.util.jar.JarFile(jar.toFile())) {
+                assertThat(j.getManifest().getMainAttributes().getValue("Main-Class")).isEqualTo(ENTRY_CLASS);
+            }
+        }
     }
 
     @Test
@@ -375,6 +405,10 @@ class DeploymentManifestsTest {
         String readme = Files.readString(DEPLOY.resolve("README.md"));
         assertThat(readme).contains("docker build -f deploy/Dockerfile", "kubectl apply", "taskmanager.numberOfTaskSlots",
                 "external-resource.gpu.amount", "docker compose", "gpu-check.sh");
+        // for each deployment mode: what goes in lib/ and which patterns are parent-first
+        assertThat(readme).contains("## 6. Class loading", "classloader.parent-first-patterns.additional",
+                String.join(";", ImageLayout.PARENT_FIRST), "target/flink-lib/", "PlainJarFlinkClusterITCase",
+                "ImageLayoutFlinkClusterITCase");
     }
 
     // ---------------------------------------------------------------- helpers

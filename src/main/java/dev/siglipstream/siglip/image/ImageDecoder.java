@@ -38,6 +38,9 @@ import javax.imageio.stream.ImageInputStreamImpl;
  * <p>Usage: {@code RgbImage img = new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS).decode(bytes);}
  */
 public final class ImageDecoder {
+    static {
+        dev.siglipstream.siglip.internal.NativeRelease.initImageIoOutsideCallersLoader();
+    }
     /**
      * Pillow's decompression-bomb error threshold: {@code 2 * Image.MAX_IMAGE_PIXELS} = 2 × 89,478,485
      * (Pillow only warns between 1× and 2×).

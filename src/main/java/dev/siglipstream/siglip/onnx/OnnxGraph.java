@@ -40,9 +40,21 @@ public final class OnnxGraph implements AutoCloseable {
         this.outputs = new TreeSet<>(session.getOutputNames());
     }
 
-    /** The process-wide ONNX Runtime environment (one per JVM, never closed). */
+    /**
+     * The process-wide ONNX Runtime environment (one per copy of ONNX Runtime in the JVM, closed by its shutdown
+     * hook). Created under ONNX Runtime's own class loader as the thread's context class loader: the shutdown
+     * hook's thread inherits it, and a Flink user-code class loader there would be kept alive for the life of the
+     * JVM when ONNX Runtime is shared in the cluster's lib/.
+     */
     public static OrtEnvironment environment() {
-        return OrtEnvironment.getEnvironment();
+        Thread thread = Thread.currentThread();
+        ClassLoader context = thread.getContextClassLoader();
+        thread.setContextClassLoader(OrtEnvironment.class.getClassLoader());
+        try {
+            return OrtEnvironment.getEnvironment();
+        } finally {
+            thread.setContextClassLoader(context);
+        }
     }
 
     /**

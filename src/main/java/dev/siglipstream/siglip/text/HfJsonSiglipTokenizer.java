@@ -53,6 +53,7 @@ final class HfJsonSiglipTokenizer implements SiglipTokenizer {
     }
 
     static HfJsonSiglipTokenizer load(Path dir, TokenizerSettings settings) throws IOException {
+        dev.siglipstream.siglip.internal.NativeLibraryLoad.avoidJnaCudaProbe();
         Path file = dir.resolve(TOKENIZER_JSON);
         JsonNode json;
         try {

@@ -2,6 +2,7 @@ package dev.siglipstream.siglip.text;
 
 import ai.djl.sentencepiece.SpProcessor;
 import ai.djl.sentencepiece.SpTokenizer;
+import dev.siglipstream.siglip.internal.NativeLibraryLoad;
 import dev.siglipstream.siglip.text.TokenizerSettings.AddedTokenSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -100,6 +101,8 @@ final class SentencePieceSiglipTokenizer implements SiglipTokenizer {
         SpModelProto.Edited edited = SpModelProto.withoutDummyPrefix(Files.readAllBytes(model), model.toString());
         SpTokenizer sp;
         try {
+            // Before SpProcessor's static initializer loads it: waits out a released class loader's copy.
+            NativeLibraryLoad.load("SentencePiece", ai.djl.sentencepiece.jni.LibUtils::loadLibrary);
             sp = new SpTokenizer(edited.bytes());
         } catch (RuntimeException e) {
             throw new IOException("SentencePiece cannot load " + model + ": " + e.getMessage(), e);

@@ -29,6 +29,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -51,7 +52,7 @@ import picocli.CommandLine;
  * letter. The same main class serves {@code ./siglip run} and {@code flink run}.
  *
  * <pre>{@code
- * flink run -c dev.siglipstream.stream.job.SiglipStreamJob siglip-stream-0.1.0-job.jar \
+ * flink run siglip-stream-0.1.0-job.jar \
  *     --bootstrap kafka:9092 --input-topic images --output-topic image-labels \
  *     --dead-letter-topic image-dead-letters --label-set-topic label-sets \
  *     --label-sets /opt/label-sets.yaml --model /models/siglip-base-patch16-224 --provider cuda
@@ -63,6 +64,8 @@ public final class SiglipStreamJob {
             (java.util.function.Predicate<java.util.Collection<Output>> & java.io.Serializable)
                     results -> results.stream().anyMatch(Output::retryable);
 
+    /** The checkpoint interval when neither siglip.job.checkpoint-interval nor the cluster sets one. */
+    public static final java.time.Duration DEFAULT_CHECKPOINT_INTERVAL = java.time.Duration.ofSeconds(10);
     /** The Kafka producer setting that bounds one record. */
     static final String MAX_REQUEST_SIZE = "max.request.size";
     /** Kafka's default {@value #MAX_REQUEST_SIZE}, which the brokers' default message.max.bytes also accepts. */
@@ -86,10 +89,32 @@ public final class SiglipStreamJob {
             cli.usage(System.err);
             throw e;
         }
-        Configuration conf = arguments.toConfiguration();
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        Configuration given = arguments.toConfiguration();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(given);
+        Configuration conf = jobConfiguration(env.getConfiguration(), given);
+        // The job's settings, wherever they came from, on the REST API (/jobs/ID/config, user-config).
+        env.getConfig().setGlobalJobParameters(siglipKeys(conf));
         build(env, conf, Models.defaultLoader(conf));
         env.execute(conf.get(JobOptions.JOB_NAME));
+    }
+
+    /**
+     * The job's settings: the Flink configuration the job is submitted with (the cluster's config.yaml,
+     * {@code flink run -D}, the operator's flinkConfiguration), with the program arguments on top.
+     */
+    public static Configuration jobConfiguration(ReadableConfig flink, Configuration programArguments) {
+        Configuration conf = Configuration.fromMap(flink.toMap());
+        conf.addAll(programArguments);
+        return conf;
+    }
+
+    /** Only the {@code siglip.*} keys of {@code conf}. */
+    static Configuration siglipKeys(Configuration conf) {
+        Map<String, String> keys = new java.util.TreeMap<>();
+        conf.toMap().forEach((k, v) -> {
+            if (k.startsWith(JobOptions.PREFIX)) keys.put(k, v);
+        });
+        return Configuration.fromMap(keys);
     }
 
     /**
@@ -109,8 +134,16 @@ public final class SiglipStreamJob {
     public static void build(StreamExecutionEnvironment env, Configuration conf, ModelLoader loader,
             UnaryOperator<DataStream<Output>> beforeSink) {
         JobPlan plan = JobPlan.of(conf);
-        env.setParallelism(plan.parallelism());
-        env.enableCheckpointing(plan.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        // Flink's own settings (-p, parallelism.default, execution.checkpointing.*) apply unless a siglip.* key says otherwise.
+        if (plan.parallelism() != null) {
+            env.setParallelism(plan.parallelism());
+        }
+        if (plan.checkpointInterval() != null) {
+            env.enableCheckpointing(plan.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        } else if (!env.getCheckpointConfig().isCheckpointingEnabled()) {
+            // Output is committed on checkpoints: never run without them.
+            env.enableCheckpointing(DEFAULT_CHECKPOINT_INTERVAL.toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        }
         // Records go from operator to operator of the chain without a deep copy at each hop (a copy of
         // every image's bytes, twice). Safe here: no function keeps or changes a record it was given,
         // and the async operator copies what it keeps in flight when reuse is on.
@@ -170,7 +203,8 @@ public final class SiglipStreamJob {
                 conf.get(JobOptions.INFERENCE_NICE), conf.get(JobOptions.ALLOW_CPU_FALLBACK), conf.get(JobOptions.MAX_BATCH_SIZE),
                 conf.get(JobOptions.MAX_BATCH_DELAY).toMillis(), conf.get(JobOptions.BATCH_DISPATCH_WHEN_IDLE),
                 conf.get(JobOptions.BATCH_CONCURRENCY), conf.get(JobOptions.BATCH_BUCKETING),
-                conf.get(JobOptions.PREPROCESS_THREADS), conf.get(JobOptions.PREPROCESS_NICE), conf.get(JobOptions.FETCH_THREADS));
+                conf.getOptional(JobOptions.PREPROCESS_THREADS).orElse(0), conf.get(JobOptions.PREPROCESS_NICE),
+                conf.get(JobOptions.FETCH_THREADS));
         ImageScoringFunction.Settings settings = new ImageScoringFunction.Settings(
                 conf.get(JobOptions.OUTPUT_TOPIC), conf.get(JobOptions.DEFAULT_THRESHOLD),
                 conf.get(JobOptions.EMIT_EMBEDDING), conf.get(JobOptions.MAX_IMAGE_PIXELS),
@@ -242,7 +276,7 @@ public final class SiglipStreamJob {
 
     /** The cross-checked essentials of a job configuration. */
     record JobPlan(String bootstrap, List<String> inputTopics, String inputPattern, String model,
-            List<LabelSet> labelSets, int parallelism, java.time.Duration checkpointInterval, LabelSetLimits limits,
+            List<LabelSet> labelSets, Integer parallelism, java.time.Duration checkpointInterval, LabelSetLimits limits,
             int maxRecordBytes, long pixelBudget) {
 
         static JobPlan of(Configuration conf) {
@@ -276,12 +310,14 @@ public final class SiglipStreamJob {
                 throw new IllegalArgumentException("default label set '" + def + "' is not in "
                         + (file == null ? "any label-set file" : file) + " and there is no label-set topic");
             }
-            int parallelism = atLeast(conf, JobOptions.PARALLELISM, 1);
+            Integer parallelism = conf.contains(JobOptions.PARALLELISM) ? atLeast(conf, JobOptions.PARALLELISM, 1) : null;
+            if (conf.contains(JobOptions.PREPROCESS_THREADS)) {
+                atLeast(conf, JobOptions.PREPROCESS_THREADS, 1);
+            }
             atLeast(conf, JobOptions.MAX_BATCH_SIZE, 1);
             atLeast(conf, JobOptions.BATCH_CONCURRENCY, 1);
             atLeast(conf, JobOptions.ASYNC_CAPACITY, 1);
             atLeast(conf, JobOptions.ASYNC_RETRIES, 0);
-            atLeast(conf, JobOptions.PREPROCESS_THREADS, 1);
             atLeast(conf, JobOptions.FETCH_THREADS, 1);
             double budget = conf.get(JobOptions.PIXEL_BUDGET);
             if (!(budget > 0) || Double.isInfinite(budget)) {
@@ -292,7 +328,8 @@ public final class SiglipStreamJob {
             niceValue(conf, JobOptions.INFERENCE_NICE);
             niceValue(conf, JobOptions.PREPROCESS_NICE);
             return new JobPlan(bootstrap, hasTopics ? topics : List.of(), pattern, model, sets, parallelism,
-                    conf.get(JobOptions.CHECKPOINT_INTERVAL), limits, maxRecordBytes, Math.round(budget * 1_000_000));
+                    conf.getOptional(JobOptions.CHECKPOINT_INTERVAL).orElse(null), limits, maxRecordBytes,
+                    Math.round(budget * 1_000_000));
         }
 
         /**

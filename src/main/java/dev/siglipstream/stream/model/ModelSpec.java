@@ -20,7 +20,8 @@ import java.io.Serializable;
  * @param dispatchWhenIdle start a batch as soon as the model is idle instead of waiting for the delay
  * @param concurrentBatches batches that run at once on the session, each on its own inference thread
  * @param bucketing pad batches to powers of two
- * @param preprocessThreads size of the per-JVM preprocessing pool
+ * @param preprocessThreads size of the per-JVM preprocessing pool; 0 for the default of the JVM that opens the
+ *                          model ({@link #preprocessPoolSize()})
  * @param preprocessNice Linux nice value of the preprocessing pool's threads; null leaves them alone
  * @param fetchThreads size of the per-JVM pool that fetches images given by URI (blocking I/O, apart
  *     from the preprocessing pool so a slow server never holds up decoding)
@@ -46,6 +47,11 @@ public record ModelSpec(
     /** Whether {@code nice} leaves the threads alone (null) or is a Linux nice value, -20 to 19. */
     public static boolean isNiceValue(Integer nice) {
         return nice == null || (nice >= -20 && nice <= 19);
+    }
+
+    /** The preprocessing pool's size: {@code preprocessThreads}, or half this JVM's cores when that is 0. */
+    public int preprocessPoolSize() {
+        return preprocessThreads > 0 ? preprocessThreads : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     }
 
     /** The same spec on another device (the subtask's GPU). */

@@ -222,12 +222,12 @@ public final class SharedModels {
             EmbeddingModel m = nice == null ? loader.load(spec) : ThreadNice.callAt(nice, "siglip-model-load", () -> loader.load(spec));
             loadTimeMs = (System.nanoTime() - start) / 1_000_000;
             LOG.info("Loaded model {} on {} (device {}) in {} ms", m.modelId(), m.provider(), spec.deviceId(), loadTimeMs);
-            pool = new WorkPool("siglip-preprocess", spec.preprocessThreads(), MAX_QUEUED, threads("siglip-preprocess", poolNice));
+            pool = new WorkPool("siglip-preprocess", spec.preprocessPoolSize(), MAX_QUEUED, threads("siglip-preprocess", poolNice));
             io = new WorkPool("siglip-fetch", spec.fetchThreads(), MAX_QUEUED, threads("siglip-fetch", poolNice));
-            finish = new WorkPool("siglip-finish", spec.preprocessThreads(), MAX_QUEUED, threads("siglip-finish", poolNice));
+            finish = new WorkPool("siglip-finish", spec.preprocessPoolSize(), MAX_QUEUED, threads("siglip-finish", poolNice));
             text = new WorkPool("siglip-text", 1, MAX_QUEUED, threads("siglip-text", poolNice));
             pixels = new PixelArrays(3 * m.imageHeight() * m.imageWidth(),
-                    2 * spec.maxBatchSize() + 2 * spec.preprocessThreads());
+                    2 * spec.maxBatchSize() + 2 * spec.preprocessPoolSize());
             batcher = MicroBatcher.<ImageRequest, ImageResult>builder()
                     .maxBatchSize(spec.maxBatchSize())
                     .maxDelay(Duration.ofMillis(spec.maxBatchDelayMs()))

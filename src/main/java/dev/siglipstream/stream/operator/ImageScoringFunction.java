@@ -3,6 +3,7 @@ package dev.siglipstream.stream.operator;
 import dev.siglipstream.events.DeadLetterReason;
 import dev.siglipstream.events.LabelScore;
 import dev.siglipstream.events.LabelScoreEvent;
+import dev.siglipstream.siglip.internal.NativeRelease;
 import dev.siglipstream.siglip.pipeline.Scoring;
 import dev.siglipstream.stream.gpu.GpuDevices;
 import dev.siglipstream.stream.labels.LabelSet;
@@ -58,6 +59,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent, Output> {
     private static final long serialVersionUID = 1L;
+    static final String NATIVE_RELEASE_HOOK = "siglip-native-release";
     private static final Logger LOG = LoggerFactory.getLogger(ImageScoringFunction.class);
 
     /** The stages a record goes through, as dead letters name them. */
@@ -109,6 +111,18 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
 
     @Override
     public void open(OpenContext openContext) throws Exception {
+        // When Flink drops this job's class loader (cancel, savepoint, failover into a new loader), free what the
+        // native libraries pinned it with, so the loader and its native copies can be collected before the next
+        // run of the job loads them again (deploy/README.md, "Class loading").
+        // Only when the job's classes live in a user-code class loader of their own (a job JAR on a cluster):
+        // on the application class path (./siglip run, MiniCluster tests) their libraries are the JVM's.
+        ClassLoader userCode = ImageScoringFunction.class.getClassLoader();
+        if (userCode instanceof org.apache.flink.util.FlinkUserCodeClassLoader) {
+            // before anything here touches ImageIO, whose registry would keep this class loader otherwise
+            NativeRelease.initImageIoOutsideCallersLoader();
+            getRuntimeContext().registerUserCodeClassLoaderReleaseHookIfAbsent(NATIVE_RELEASE_HOOK,
+                    () -> LOG.info("Released native resources pinning {}: {} shutdown hooks", userCode, NativeRelease.release(userCode)));
+        }
         ModelSpec placed = spec;
         if (!"cpu".equalsIgnoreCase(spec.provider())) {
             int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();

@@ -25,6 +25,9 @@ import org.apache.flink.configuration.ConfigOption;
  * }</pre>
  */
 public final class JobOptions {
+    /** Every key of the job starts with it. */
+    public static final String PREFIX = "siglip.";
+
     private JobOptions() {}
 
     /** Where records start when the group has no committed offset (or always, for EARLIEST/LATEST). */
@@ -203,10 +206,11 @@ public final class JobOptions {
 
     // ---- Images ----
     public static final ConfigOption<Integer> PREPROCESS_THREADS = key("siglip.preprocess.threads")
-            .intType().defaultValue(Math.max(1, Runtime.getRuntime().availableProcessors() / 2))
+            .intType().noDefaultValue()
             .withDescription("Threads of the per-JVM pool that decodes and resizes images (smallest images first); the "
                     + "pool that ranks and encodes results after their batch has as many. Fetching has its own pool "
-                    + "(siglip.fetch.threads).");
+                    + "(siglip.fetch.threads). Default: half the TaskManager's cores (counted on the TaskManager, not on "
+                    + "the client that submits the job).");
     public static final ConfigOption<Integer> PREPROCESS_NICE = key("siglip.preprocess.nice")
             .intType().noDefaultValue()
             .withDescription("Linux nice value of the preprocessing pool's threads and of those that fetch, rank the scores "
@@ -245,11 +249,13 @@ public final class JobOptions {
 
     // ---- Job ----
     public static final ConfigOption<Integer> PARALLELISM = key("siglip.job.parallelism")
-            .intType().defaultValue(1)
-            .withDescription("Parallelism of the job's operators.");
+            .intType().noDefaultValue()
+            .withDescription("Parallelism of the job's operators; default: Flink's own (flink run -p, "
+                    + "parallelism.default; 1 for ./siglip run).");
     public static final ConfigOption<Duration> CHECKPOINT_INTERVAL = key("siglip.job.checkpoint-interval")
-            .durationType().defaultValue(Duration.ofSeconds(10))
-            .withDescription("Checkpoint interval; exactly-once output becomes visible at each checkpoint.");
+            .durationType().noDefaultValue()
+            .withDescription("Checkpoint interval; exactly-once output becomes visible at each checkpoint. Default: the "
+                    + "cluster's execution.checkpointing.interval, else 10 s.");
     public static final ConfigOption<String> JOB_NAME = key("siglip.job.name")
             .stringType().defaultValue("siglip-stream")
             .withDescription("Flink job name.");

@@ -23,7 +23,8 @@ class JobPlanTest {
     void aMinimalConfigurationPlansWithOneBatchAtATime() {
         SiglipStreamJob.JobPlan plan = SiglipStreamJob.JobPlan.of(minimal());
         assertThat(plan.inputTopics()).containsExactly("images");
-        assertThat(plan.parallelism()).isEqualTo(1);
+        assertThat(plan.parallelism()).as("unset: Flink's -p / parallelism.default apply").isNull();
+        assertThat(plan.checkpointInterval()).as("unset: the cluster's checkpoint interval applies").isNull();
         assertThat(minimal().get(JobOptions.BATCH_CONCURRENCY)).isEqualTo(1);
     }
 
