@@ -162,6 +162,10 @@ public final class SiglipStreamJob {
                 conf.get(JobOptions.DEAD_LETTER_TOPIC), conf.get(JobOptions.DEAD_LETTER_EXCERPT_BYTES),
                 RegistrySettings.fromConfiguration(conf));
         Properties kafka = kafkaProperties(conf);
+        // Before anything is submitted: a wrong address or a missing input topic is one clear error here,
+        // not tasks that fail and restart over and over.
+        KafkaStartupCheck.run(plan.bootstrap(), plan.inputTopics(), kafka, conf.get(JobOptions.STARTUP_CHECK_TIMEOUT),
+                conf.get(JobOptions.WAIT_FOR_TOPICS));
         JobIdentity identity = JobIdentity.of(conf);
         String groupId = identity.groupId(conf);
 
@@ -211,11 +215,12 @@ public final class SiglipStreamJob {
                 conf.get(JobOptions.INFERENCE_NICE), conf.get(JobOptions.ALLOW_CPU_FALLBACK), conf.get(JobOptions.MAX_BATCH_SIZE),
                 conf.get(JobOptions.MAX_BATCH_DELAY).toMillis(), conf.get(JobOptions.BATCH_DISPATCH_WHEN_IDLE),
                 conf.get(JobOptions.BATCH_CONCURRENCY), conf.get(JobOptions.BATCH_BUCKETING),
-                conf.getOptional(JobOptions.PREPROCESS_THREADS).orElse(0), conf.get(JobOptions.PREPROCESS_NICE));
+                conf.getOptional(JobOptions.PREPROCESS_THREADS).orElse(0), conf.get(JobOptions.PREPROCESS_NICE),
+                conf.get(JobOptions.FETCH_THREADS));
         ImageScoringFunction.Settings settings = new ImageScoringFunction.Settings(
                 conf.get(JobOptions.OUTPUT_TOPIC), conf.get(JobOptions.DEFAULT_THRESHOLD),
                 conf.get(JobOptions.EMIT_EMBEDDING), conf.get(JobOptions.MAX_IMAGE_PIXELS),
-                conf.get(JobOptions.MAX_IMAGE_BYTES), ImageSources.fromOptions(conf));
+                conf.get(JobOptions.MAX_IMAGE_BYTES), plan.pixelBudget(), ImageSources.fromOptions(conf));
         ImageScoringFunction scoring = new ImageScoringFunction(spec, loader, settings, codecs);
 
         long timeoutMs = conf.get(JobOptions.ASYNC_TIMEOUT).toMillis();
@@ -293,7 +298,7 @@ public final class SiglipStreamJob {
     /** The cross-checked essentials of a job configuration. */
     record JobPlan(String bootstrap, List<String> inputTopics, String inputPattern, String model,
             List<LabelSet> labelSets, Integer parallelism, java.time.Duration checkpointInterval, LabelSetLimits limits,
-            int maxRecordBytes) {
+            int maxRecordBytes, long pixelBudget) {
 
         static JobPlan of(Configuration conf) {
             String bootstrap = conf.get(JobOptions.BOOTSTRAP_SERVERS);
@@ -334,11 +339,18 @@ public final class SiglipStreamJob {
             atLeast(conf, JobOptions.BATCH_CONCURRENCY, 1);
             atLeast(conf, JobOptions.ASYNC_CAPACITY, 1);
             atLeast(conf, JobOptions.ASYNC_RETRIES, 0);
+            atLeast(conf, JobOptions.FETCH_THREADS, 1);
+            double budget = conf.get(JobOptions.PIXEL_BUDGET);
+            if (!(budget > 0) || Double.isInfinite(budget)) {
+                throw new IllegalArgumentException(JobOptions.PIXEL_BUDGET.key() + " must be a positive number of megapixels, got "
+                        + budget);
+            }
             // setpriority() would clamp 50 to 19 without a word.
             niceValue(conf, JobOptions.INFERENCE_NICE);
             niceValue(conf, JobOptions.PREPROCESS_NICE);
             return new JobPlan(bootstrap, hasTopics ? topics : List.of(), pattern, model, sets, parallelism,
-                    conf.getOptional(JobOptions.CHECKPOINT_INTERVAL).orElse(null), limits, maxRecordBytes);
+                    conf.getOptional(JobOptions.CHECKPOINT_INTERVAL).orElse(null), limits, maxRecordBytes,
+                    Math.round(budget * 1_000_000));
         }
 
         /**

@@ -113,6 +113,16 @@ public final class JobArguments {
     @Option(names = "--uri-allowlist", paramLabel = "PREFIX", split = ",", description = "URI prefixes images may be fetched from.")
     List<String> uriAllowlist;
 
+    @Option(names = "--uri-allow-private-addresses", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+            description = "UNSAFE outside tests: also fetch from loopback/private/metadata addresses.")
+    Boolean uriAllowPrivateAddresses;
+
+    @Option(names = "--pixel-budget", paramLabel = "MP", description = "Real-time budget per image in decoded megapixels.")
+    Double pixelBudget;
+
+    @Option(names = "--wait-for-topics", paramLabel = "DURATION", description = "Wait this long at start for missing input topics (0: fail at once).")
+    String waitForTopics;
+
     @Option(names = "--provider", paramLabel = "P", description = "cpu, cuda or tensorrt.")
     String provider;
 
@@ -183,6 +193,9 @@ public final class JobArguments {
         if (uriAllowlist != null) {
             conf.set(JobOptions.URI_ALLOWLIST, uriAllowlist);
         }
+        put(conf, JobOptions.FETCH_ALLOW_PRIVATE_ADDRESSES, uriAllowPrivateAddresses);
+        put(conf, JobOptions.PIXEL_BUDGET, pixelBudget);
+        putDuration(conf, JobOptions.WAIT_FOR_TOPICS, waitForTopics, "--wait-for-topics");
         put(conf, JobOptions.PROVIDER, provider);
         put(conf, JobOptions.DEVICE_ID, device);
         put(conf, JobOptions.VARIANT, variant);

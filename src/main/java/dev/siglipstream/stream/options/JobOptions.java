@@ -76,6 +76,17 @@ public final class JobOptions {
             .durationType().defaultValue(Duration.ofSeconds(10))
             .withDescription("How often the sources look for new partitions and for topics matching input-pattern; "
                     + "the label-set topic may appear after the job starts.");
+    public static final ConfigOption<Duration> STARTUP_CHECK_TIMEOUT = key("siglip.kafka.startup-check-timeout")
+            .durationType().defaultValue(Duration.ofSeconds(15))
+            .withDescription("At start the job asks the bootstrap servers for the cluster and the input topics (Kafka "
+                    + "admin client) and fails with an error naming them when they cannot be reached within this time, "
+                    + "instead of restarting its tasks over and over. 0 skips the check (e.g. when the client that "
+                    + "submits the job cannot reach Kafka).");
+    public static final ConfigOption<Duration> WAIT_FOR_TOPICS = key("siglip.kafka.wait-for-topics")
+            .durationType().defaultValue(Duration.ZERO)
+            .withDescription("How long the start-up check waits for missing input topics to be created; 0 fails at "
+                    + "once with the names of the missing topics. Not used with input-pattern, which picks up "
+                    + "matching topics as they appear.");
     public static final ConfigOption<Guarantee> DELIVERY_GUARANTEE = key("siglip.kafka.delivery-guarantee")
             .enumType(Guarantee.class).defaultValue(Guarantee.EXACTLY_ONCE)
             .withDescription("exactly-once (transactions committed on checkpoints; read with read_committed) or at-least-once.");
@@ -201,12 +212,14 @@ public final class JobOptions {
     // ---- Images ----
     public static final ConfigOption<Integer> PREPROCESS_THREADS = key("siglip.preprocess.threads")
             .intType().noDefaultValue()
-            .withDescription("Threads of the per-JVM pool that fetches, decodes and resizes images; default: half the "
-                    + "TaskManager's cores (counted on the TaskManager, not on the client that submits the job).");
+            .withDescription("Threads of the per-JVM pool that decodes and resizes images (smallest images first); the "
+                    + "pool that ranks and encodes results after their batch has as many. Fetching has its own pool "
+                    + "(siglip.fetch.threads). Default: half the TaskManager's cores (counted on the TaskManager, not on "
+                    + "the client that submits the job).");
     public static final ConfigOption<Integer> PREPROCESS_NICE = key("siglip.preprocess.nice")
             .intType().noDefaultValue()
-            .withDescription("Linux nice value of the preprocessing pool's threads, which also rank the scores and "
-                    + "encode the results (-20 to 19; unset leaves them alone). With siglip.model.inference-nice below "
+            .withDescription("Linux nice value of the preprocessing pool's threads and of those that fetch, rank the scores "
+                    + "and encode the results (-20 to 19; unset leaves them alone). With siglip.model.inference-nice below "
                     + "it, e.g. -5 here and -10 there, the scoring path runs ahead of the Kafka clients and Flink while "
                     + "the model keeps first call on a core. Below the current value needs the same privilege.");
     public static final ConfigOption<Long> MAX_IMAGE_PIXELS = key("siglip.image.max-pixels")
@@ -219,6 +232,13 @@ public final class JobOptions {
                     + "is decoded at 1/4 or 1/8 scale in the DCT domain (Pillow's draft() rule: never below twice the "
                     + "model's size), then resized the same way: about half the CPU per such photo, pixels within a few "
                     + "levels of exact (docs/benchmarks.md, Real photo sizes). Other images decode exactly either way.");
+    public static final ConfigOption<Double> PIXEL_BUDGET = key("siglip.image.pixel-budget-megapixels")
+            .doubleType().defaultValue(25.0)
+            .withDescription("Real-time cost budget per image, in decoded megapixels (width x height from the header, "
+                    + "read before any decoding): larger images become IMAGE_OVER_BUDGET dead letters at once instead of "
+                    + "holding a preprocessing thread (a 6000x6000 PNG takes about a second to decode and resize on one "
+                    + "core). The default admits 24-megapixel camera photos. Below the budget, the preprocessing queue "
+                    + "takes smaller images first, so a flood of large ones does not hold small ones up.");
     public static final ConfigOption<Integer> MAX_IMAGE_BYTES = key("siglip.image.max-bytes")
             .intType().defaultValue(20 * 1024 * 1024)
             .withDescription("Encoded images (inline or fetched) larger than this become IMAGE_TOO_LARGE / TOO_LARGE.");
@@ -227,7 +247,17 @@ public final class JobOptions {
             .withDescription("URI prefixes images may be fetched from (e.g. https://images.example.com/, file:/data/); empty = no fetching.");
     public static final ConfigOption<Duration> FETCH_TIMEOUT = key("siglip.fetch.timeout")
             .durationType().defaultValue(Duration.ofSeconds(10))
-            .withDescription("Connect plus read timeout of one image fetch.");
+            .withDescription("Deadline of one image fetch: connect, status line, headers and body of every redirect hop "
+                    + "together (the connection is closed when it passes; FETCH_FAILED).");
+    public static final ConfigOption<Integer> FETCH_THREADS = key("siglip.fetch.threads")
+            .intType().defaultValue(8)
+            .withDescription("Threads of the per-JVM pool that fetches images given by URI; apart from the "
+                    + "preprocessing pool, so slow servers hold up only other fetches.");
+    public static final ConfigOption<Boolean> FETCH_ALLOW_PRIVATE_ADDRESSES = key("siglip.fetch.allow-private-addresses")
+            .booleanType().defaultValue(false)
+            .withDescription("UNSAFE outside tests and trusted networks: also fetch from loopback, private, link-local and "
+                    + "cloud-metadata addresses (refused by default even when on the allowlist, so a producer cannot "
+                    + "make the job read internal services).");
 
     // ---- Schema registry (with wire-format confluent) ----
     public static final ConfigOption<List<String>> SCHEMA_REGISTRY_URL = key("siglip.schema-registry.url")
