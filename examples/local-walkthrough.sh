@@ -16,7 +16,8 @@ echo "broker: $(cat "$work/broker.out")"
 ./siglip run --bootstrap "$BOOT" --input-topic images --output-topic image-labels \
     --dead-letter-topic image-dead-letters --label-set-topic label-sets \
     --label-sets examples/label-sets.yaml --default-label-set scenes --model "$MODEL" \
-    --parallelism 1 --checkpoint-interval 2s --max-batch-size 8 --max-batch-delay 20ms > "$work/job.out" 2>&1 &
+    --parallelism 1 --checkpoint-interval 2s --max-batch-size 8 --max-batch-delay 20ms \
+    --wait-for-topics 2min > "$work/job.out" 2>&1 &
 
 ./siglip produce --bootstrap "$BOOT" --topic images --label-set catalogue src/test/resources/images
 ./siglip produce --bootstrap "$BOOT" --topic images --label-set scenes src/test/resources/conformance/images/photo_q90_420.jpg

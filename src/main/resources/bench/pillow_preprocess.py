@@ -35,6 +35,9 @@ def main():
     ap.add_argument("--size", type=int, default=224)
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--per-run", type=int, default=40)
+    ap.add_argument("--steps", default="decode,resize,normalise,full,transformers_steps",
+                    help="comma-separated steps to time; 'draft' is full with Image.draft('RGB', (2*size, 2*size)) "
+                         "first (libjpeg's DCT-domain scaling, as Image.thumbnail uses it)")
     a = ap.parse_args()
     data = open(a.image, "rb").read()
     size = (a.size, a.size)
@@ -65,6 +68,12 @@ def main():
     def full():
         return normalise(decode().resize(size, Image.BICUBIC))
 
+    def draft():
+        # the fast path: libjpeg decodes at 1/2, 1/4 or 1/8 scale, never below twice the target
+        im = Image.open(io.BytesIO(data))
+        im.draft("RGB", (2 * a.size, 2 * a.size))
+        return normalise(im.convert("RGB").resize(size, Image.BICUBIC))
+
     def transformers_steps():
         # What load_image + SiglipImageProcessor do, minus transformers' Python-level checks (so the
         # real thing is a little slower): exif_transpose, convert, to NumPy, resize through
@@ -78,9 +87,10 @@ def main():
 
     assert np.array_equal(full(), transformers_steps())
     print(f"pillow version={PIL.__version__} numpy={np.__version__} image={rgb.width}x{rgb.height} size={a.size}")
-    for name, fn in (("decode", decode), ("resize", resize), ("normalise", normalise), ("full", full),
-                     ("transformers_steps", transformers_steps)):
-        ms, cpu = timed(fn, a.runs, a.per_run)
+    steps = {"decode": decode, "resize": resize, "normalise": normalise, "full": full, "draft": draft,
+             "transformers_steps": transformers_steps}
+    for name in a.steps.split(","):
+        ms, cpu = timed(steps[name], a.runs, a.per_run)
         print(f"pillow {name} ms={ms:.3f} cpu_ms={cpu:.3f}")
 
 

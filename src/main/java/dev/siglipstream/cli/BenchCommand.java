@@ -65,6 +65,24 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--skip-pillow", description = "Do not run the Pillow baseline.")
     boolean skipPillow;
 
+    @Option(names = "--plots", paramLabel = "DIR",
+            description = "Also draw the figures as PNG charts into DIR: throughput.png (images/s per batch size, and end to end), "
+                    + "preprocessing.png (Java beside Pillow), latency.png (end-to-end percentiles).")
+    Path plots;
+
+    @Mixin Progress.Options progressOptions;
+
+    /** The phases done so far, as a bar on a terminal. */
+    private Progress.Bar phases = Progress.Bar.OFF;
+    private final BenchPlots plotData = BenchPlots.collect();
+
+    @Option(names = "--image-sizes", split = ",", defaultValue = "640x480,1920x1080,4000x3000", paramLabel = "WxH|FILE",
+            description = {"Real photo sizes: per image, CPU ms of decode, resize, exact and fast (--decode fast) "
+                    + "preprocessing to --preprocess-size, beside Pillow's decode, resize, full and draft() path, in one "
+                    + "table. WxH: a generated photo-like JPEG (gradients, texture, edges; quality 90, 4:2:0); or an "
+                    + "image file. Empty (--image-sizes=) skips the table. Default: ${DEFAULT-VALUE}."})
+    List<String> imageSizes;
+
     /** A figure: per-second rates of several runs. */
     record Figure(double median, double min, double max, int runs) {
         static Figure of(double[] rates) {
@@ -132,8 +150,14 @@ final class BenchCommand implements Callable<Integer> {
             runs = 1;
             minSeconds = Math.min(minSeconds, 0.2);
         }
-        benchModel();
-        return benchEndToEnd();
+        int steps = (skipVision ? 0 : layouts().size() * batchSizes.size()) + 1 + (endToEndOptions.endToEnd ? 1 : 0);
+        try (Progress.Bar bar = progressOptions.progress().steps("bench", steps)) {
+            phases = bar;
+            benchModel();
+            return benchEndToEnd();
+        } finally {
+            phases = Progress.Bar.OFF;
+        }
     }
 
     /** Refuses bad values before any figure runs, naming the flag (exit 2 with the usage). */
@@ -149,6 +173,10 @@ final class BenchCommand implements Callable<Integer> {
             EndToEndOptions.refuseUnless(cli, n >= 1, "--concurrent-batches must all be >= 1, got " + n);
         }
         endToEndOptions.check(cli);
+        if (plots != null) {
+            String why = BenchPlots.unavailable();
+            EndToEndOptions.refuseUnless(cli, why == null, why);
+        }
     }
 
     /** Runs the job end to end (unless --no-end-to-end) and prints the closing table. */
@@ -158,6 +186,7 @@ final class BenchCommand implements Callable<Integer> {
         // Without raw figures (--skip-vision), the first layout asked for.
         Layout layout = java.util.Objects.requireNonNullElseGet(BenchTable.bestLayout(rawRates), () -> layouts().get(0));
         if (endToEndOptions.endToEnd) {
+            phases.message("end to end");
             var rates = rawRates.get(layout);
             var best = rates == null ? null : BenchTable.best(rates);
             settings = endToEndOptions.settings(modelOptions.folder().toString(), modelOptions.variant, layout.threads(),
@@ -182,6 +211,14 @@ final class BenchCommand implements Callable<Integer> {
                         + (modelOptions.spinWait ? " spinning" : " not spinning") + ", cores "
                         + Runtime.getRuntime().availableProcessors() + ")", rawRates, rawCosts, decodeRate, preprocessRate,
                 preprocessWhat, settings, e2e, rawAfter, rawAfterCost, dev.siglipstream.bench.EndToEndBench.peakRssBytes());
+        if (e2e != null) phases.step("done");
+        if (plots != null) {
+            Map<String, java.util.SortedMap<Integer, Double>> raw = new java.util.LinkedHashMap<>();
+            rawRates.forEach((l, rates) -> raw.put(l.describe(), rates));
+            String title = java.nio.file.Path.of(modelOptions.model).getFileName() + " " + modelOptions.variant + ", "
+                    + Runtime.getRuntime().availableProcessors() + " cores";
+            for (Path f : plotData.write(plots, title, raw, e2e)) System.err.println("siglip bench: wrote " + f);
+        }
         return e2e == null || e2e.allAccounted() ? 0 : 1;
     }
 
@@ -332,7 +369,9 @@ final class BenchCommand implements Callable<Integer> {
     private void benchVision(SiglipModel model, Layout layout) throws Exception {
         for (int batch : batchSizes) {
             if (batch < 1) throw new IllegalArgumentException("batch sizes must be >= 1, got " + batch);
+            phases.message("vision batch " + batch);
             Raw raw = raw(model, batch, layout.concurrent());
+            phases.step("vision batch " + batch);
             System.out.printf("vision batch=%d images/s=%s%s%s%n", batch, raw.rate(), raw.cost(), layout.suffix());
             rawRates.computeIfAbsent(layout, l -> new java.util.TreeMap<>()).put(batch, raw.rate().median());
             rawCosts.computeIfAbsent(layout, l -> new java.util.HashMap<>()).put(batch, raw.cost());
@@ -346,9 +385,24 @@ final class BenchCommand implements Callable<Integer> {
         preprocessWhat = what;
     }
 
-    /** Java's decode, resize and full preprocessing of the bench JPEG, then Pillow's, then the ratios. */
+    /** The bench JPEG's figures, then the real photo sizes table (--image-sizes). */
     private void benchPreprocessing() throws Exception {
+        benchPreprocessingOfTheBenchJpeg();
+        List<ImageSizesBench.Input> inputs = new java.util.ArrayList<>();
+        for (String s : imageSizes) {
+            if (!s.isBlank()) inputs.add(ImageSizesBench.Input.parse(s));
+        }
+        if (inputs.isEmpty()) return;
+        String why = skipPillow ? "--skip-pillow" : PillowBaseline.unavailable(pillowPython);
+        if (why != null) System.out.println("pillow baseline skipped for the image sizes: " + why);
+        new ImageSizesBench(preprocessSize, modelOptions.maxPixels(), runs, minSeconds, why == null ? pillowPython : null)
+                .run(inputs, System.out);
+    }
+
+    /** Java's decode, resize and full preprocessing of the bench JPEG, then Pillow's, then the ratios. */
+    private void benchPreprocessingOfTheBenchJpeg() throws Exception {
         if (preprocessSize < 1) throw new IllegalArgumentException("--preprocess-size must be >= 1, got " + preprocessSize);
+        phases.message("preprocessing");
         int n = preprocessSize;
         byte[] jpeg = benchJpeg();
         SiglipImageProcessor processor = new SiglipImageProcessor(
@@ -411,6 +465,7 @@ final class BenchCommand implements Callable<Integer> {
         ratio("decode", decode, pillow.get("decode"));
         ratio("resize", resize, pillow.get("resize"));
         ratio("preprocess", full, pillow.get("full"));
+        phases.step("preprocessing");
         PillowBaseline.Step hf = pillow.get("transformers_steps");
         if (hf != null) {
             System.out.printf("preprocess transformers-steps/java: %.2f (CPU time per image, one thread; wall time %.2f; "
@@ -419,8 +474,9 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private static void ratio(String step, StepFigure java, PillowBaseline.Step pillow) {
+    private void ratio(String step, StepFigure java, PillowBaseline.Step pillow) {
         if (pillow == null) return;
+        plotData.preprocessing(step, java.cpuMs(), pillow.cpuMs());
         System.out.printf("%s java/pillow: %.2f (CPU time per image, one thread; wall time %.2f)%n", step,
                 java.cpuMs() / pillow.cpuMs(), java.wallMs() / pillow.wallMs());
     }

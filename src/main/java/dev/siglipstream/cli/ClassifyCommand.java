@@ -54,6 +54,8 @@ final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--threshold", paramLabel = "X", description = "Keep labels scoring at least X.")
     Float threshold;
 
+    @picocli.CommandLine.Mixin DecodeOption decode;
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files.")
     List<Path> images;
 
@@ -93,7 +95,8 @@ final class ClassifyCommand implements Callable<Integer> {
     }
 
     /** Preprocesses in batches, skipping (and reporting) images that cannot be read. */
-    private int run(SiglipImageProcessor processor, Scorer scorer) {
+    private int run(SiglipImageProcessor modelProcessor, Scorer scorer) {
+        SiglipImageProcessor processor = modelProcessor.withDecodeMode(decode.mode());
         int failures = 0;
         FloatBuffer buf = SiglipImageProcessor.allocate(BATCH, processor.height(), processor.width());
         List<Path> pending = new ArrayList<>();

@@ -10,6 +10,7 @@ import dev.siglipstream.stream.kafka.EmbeddedKafkaBroker;
 import dev.siglipstream.stream.model.SiglipModelLoader;
 import dev.siglipstream.stream.options.JobOptions;
 import dev.siglipstream.stream.serde.AvroCodec;
+import dev.siglipstream.stream.serde.EventJson;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -83,6 +84,11 @@ final class DemoCommand implements Callable<Integer> {
             description = "Give up waiting for results after this long (default: ${DEFAULT-VALUE}).")
     String timeout;
 
+    @Option(names = "--out-events", paramLabel = "FILE",
+            description = "Also write every scored event and dead letter as a JSON line to FILE (as consume prints them), "
+                    + "e.g. for: ./siglip report FILE --images src/main/resources/demo/images --out report.html")
+    Path outEvents;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -116,7 +122,10 @@ final class DemoCommand implements Callable<Integer> {
                 err.println("siglip demo: NOTE: the bundled tiny test model has random weights: its scores are meaningless.");
             }
             err.flush();
-            Summary summary = collect(broker.bootstrapServers(), ids.size(), org.apache.flink.util.TimeUtils.parseDuration(timeout), job, out);
+            Summary summary;
+            try (PrintWriter events = outEvents == null ? null : new PrintWriter(Files.newBufferedWriter(outEvents, StandardCharsets.UTF_8))) {
+                summary = collect(broker.bootstrapServers(), ids.size(), org.apache.flink.util.TimeUtils.parseDuration(timeout), job, out, events);
+            }
             job.cancel().get();
             double seconds = (System.nanoTime() - started) / 1e9;
             out.printf(Locale.ROOT, "summary: %d events, %d scored (%s), %d dead letters %s, model %s%s, %.1f s%n",
@@ -194,7 +203,8 @@ final class DemoCommand implements Callable<Integer> {
             i++;
         }
         ImageEvent inline = ImageEvent.newBuilder().setId("inline-labels").setImage(ByteBuffer.wrap(Files.readAllBytes(files.get(0))))
-                .setLabels(List.of("a cat", "a laptop", "a banana")).setEventTime(Instant.now()).build();
+                .setLabels(List.of("a cat", "a laptop", "a banana")).setMetadata(Map.of("file", files.get(0).getFileName().toString()))
+                .setEventTime(Instant.now()).build();
         records.add(new ProducerRecord<>(IMAGES, "inline-labels".getBytes(StandardCharsets.UTF_8), codec.encode(inline)));
         ids.add("inline-labels");
         records.add(new ProducerRecord<>(IMAGES, "not-avro".getBytes(StandardCharsets.UTF_8),
@@ -219,8 +229,8 @@ final class DemoCommand implements Callable<Integer> {
         final Map<String, Integer> deadReasons = new TreeMap<>();
     }
 
-    private static Summary collect(String bootstrap, int expected, Duration timeout, JobClient job, PrintWriter out)
-            throws Exception {
+    private static Summary collect(String bootstrap, int expected, Duration timeout, JobClient job, PrintWriter out,
+            PrintWriter events) throws Exception {
         AvroCodec<LabelScoreEvent> scores = AvroCodec.plain(LabelScoreEvent.class);
         AvroCodec<DeadLetter> dead = AvroCodec.plain(DeadLetter.class);
         Properties p = new Properties();
@@ -240,11 +250,13 @@ final class DemoCommand implements Callable<Integer> {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(250))) {
                     if (r.topic().equals(DEAD)) {
                         DeadLetter d = dead.decode(r.value());
+                        if (events != null) events.println(EventJson.toJson(d));
                         s.dead++;
                         s.deadReasons.merge(d.getReason().name(), 1, Integer::sum);
                         out.printf("dead-letter %-28s %s: %s%n", d.getEventId(), d.getReason(), d.getMessage());
                     } else {
                         LabelScoreEvent e = scores.decode(r.value());
+                        if (events != null) events.println(EventJson.toJson(e));
                         s.scored++;
                         s.perSet.merge(e.getLabelSetId(), 1, Integer::sum);
                         StringBuilder line = new StringBuilder();

@@ -51,6 +51,8 @@ public class DownloadCommand implements Callable<Integer> {
     @Option(names = "--offline", description = "Use only the local cache, as HF_HUB_OFFLINE=1 does.")
     boolean offline;
 
+    @CommandLine.Mixin Progress.Options progress;
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
@@ -67,7 +69,7 @@ public class DownloadCommand implements Callable<Integer> {
         if (offline) {
             builder.offline(true);
         }
-        HubClient hub = builder.build();
+        HubClient hub = builder.progress(progress.progress().downloads()).build();
         Path folder = all
                 ? hub.snapshot(repoId, revision, f -> true)
                 : new ModelResolver(hub).resolve(repoId, revision, ModelVariant.parse(variant).onnxFiles());

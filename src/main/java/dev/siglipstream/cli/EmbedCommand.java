@@ -32,6 +32,8 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--texts-json", paramLabel = "F", description = "JSON file with a list of texts.")
     Path textsJson;
 
+    @Mixin DecodeOption decode;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
     Path out;
 
@@ -75,7 +77,7 @@ final class EmbedCommand implements Callable<Integer> {
 
     private Pixels pixels(SiglipImageProcessor processor) throws Exception {
         if (images != null) {
-            PixelBatch batch = processor.preprocess(ImageFiles.read(images));
+            PixelBatch batch = processor.withDecodeMode(decode.mode()).preprocess(ImageFiles.read(images));
             return new Pixels(batch.values(), batch.count());
         }
         if (pixelValuesNpy != null) {

@@ -3,6 +3,7 @@ package dev.siglipstream.cli;
 import dev.siglipstream.events.LabelSetUpdate;
 import dev.siglipstream.stream.labels.LabelSet;
 import dev.siglipstream.stream.labels.LabelSetFile;
+import dev.siglipstream.stream.options.RegistryArguments;
 import dev.siglipstream.stream.serde.AvroCodec;
 import dev.siglipstream.stream.serde.WireFormat;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +20,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -85,6 +87,9 @@ final class LabelSetCommand implements Callable<Integer> {
         boolean delete;
     }
 
+    @CommandLine.Mixin
+    RegistryArguments registry = new RegistryArguments();
+
     @Option(names = "--wire-format", defaultValue = "plain", paramLabel = "FORMAT",
             converter = CliConverters.WireFormatConverter.class,
             description = "plain (Avro binary) or confluent (default: ${DEFAULT-VALUE}).")
@@ -99,7 +104,7 @@ final class LabelSetCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<LabelSetUpdate> updates = updates();
-        AvroCodec<LabelSetUpdate> codec = AvroCodec.create(LabelSetUpdate.class, wireFormat, schemaId);
+        AvroCodec<LabelSetUpdate> codec = AvroCodec.create(LabelSetUpdate.class, wireFormat, schemaId, registry.settings(wireFormat));
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -109,7 +114,7 @@ final class LabelSetCommand implements Callable<Integer> {
         p.putAll(properties);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
             for (LabelSetUpdate u : updates) {
-                producer.send(new ProducerRecord<>(topic, u.getId().getBytes(StandardCharsets.UTF_8), codec.encode(u)))
+                producer.send(new ProducerRecord<>(topic, u.getId().getBytes(StandardCharsets.UTF_8), codec.encode(u, topic)))
                         .get(2, TimeUnit.MINUTES);
                 System.out.println(u.getId() + " " + u.getVersion() + (u.getDeleted() ? " deleted" : ""));
             }

@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
             DownloadCommand.class,
             ProduceCommand.class,
             ConsumeCommand.class,
+            ReportCommand.class,
             NpyDiffCommand.class,
             LabelSetCommand.class,
             SynthModelCommand.class,

@@ -25,7 +25,8 @@ final class ModelLocation {
             throw new IllegalArgumentException("model folder not found: " + model
                     + " (give a folder in the Hugging Face layout or a Hub repo id such as Xenova/siglip-base-patch16-224)");
         }
-        HubClient hub = client != null ? client : HubClient.builderFromEnvironment().logger(System.err::println).build();
+        HubClient hub = client != null ? client : HubClient.builderFromEnvironment().logger(System.err::println)
+                .progress(Progress.of(null).downloads()).build();
         return new ModelResolver(hub).resolve(model, revision, variant.onnxFiles());
     }
 }

@@ -33,13 +33,15 @@ final class PreprocessCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder.")
     Path out;
 
+    @picocli.CommandLine.Mixin DecodeOption decode;
+
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files.")
     List<Path> images;
 
     @Override
     public Integer call() throws Exception {
         Path folder = ModelLocation.resolve(model, revision, ModelVariant.FP32);
-        SiglipImageProcessor processor = processor(folder, size, maxPixels);
+        SiglipImageProcessor processor = processor(folder, size, maxPixels).withDecodeMode(decode.mode());
         PixelBatch batch = processor.preprocess(ImageFiles.read(images));
         float[] values = new float[batch.count() * 3 * batch.height() * batch.width()];
         batch.values().duplicate().position(0).get(values);

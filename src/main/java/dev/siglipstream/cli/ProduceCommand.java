@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import dev.siglipstream.events.ImageEvent;
+import dev.siglipstream.stream.options.RegistryArguments;
 import dev.siglipstream.stream.serde.AvroCodec;
 import dev.siglipstream.stream.serde.WireFormat;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -76,6 +77,9 @@ final class ProduceCommand implements Callable<Integer> {
             description = "Event ids are PREFIX0, PREFIX1, ... in argument order instead of random UUIDs.")
     String idPrefix;
 
+    @CommandLine.Mixin
+    RegistryArguments registry = new RegistryArguments();
+
     @Option(names = "--wire-format", defaultValue = "plain", paramLabel = "FORMAT",
             converter = CliConverters.WireFormatConverter.class,
             description = "Value framing: plain (Avro binary) or confluent (magic byte + schema id) (default: ${DEFAULT-VALUE}).")
@@ -99,7 +103,7 @@ final class ProduceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("no image files found in " + inputs
                     + " (extensions " + String.join(", ", IMAGE_EXTENSIONS) + ")");
         }
-        AvroCodec<ImageEvent> codec = AvroCodec.create(ImageEvent.class, wireFormat, schemaId);
+        AvroCodec<ImageEvent> codec = AvroCodec.create(ImageEvent.class, wireFormat, schemaId, registry.settings(wireFormat));
         PrintWriter out = spec.commandLine().getOut();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties())) {
             List<String> ids = new ArrayList<>();
@@ -107,7 +111,7 @@ final class ProduceCommand implements Callable<Integer> {
             for (int i = 0; i < items.size(); i++) {
                 String id = idPrefix != null ? idPrefix + i : UUID.randomUUID().toString();
                 ImageEvent event = event(id, items.get(i));
-                acks.add(producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), codec.encode(event))));
+                acks.add(producer.send(new ProducerRecord<>(topic, id.getBytes(StandardCharsets.UTF_8), codec.encode(event, topic))));
                 ids.add(id);
             }
             producer.flush();

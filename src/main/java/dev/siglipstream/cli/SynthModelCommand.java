@@ -32,11 +32,15 @@ public final class SynthModelCommand implements Callable<Integer> {
             description = "Random seed of the weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @picocli.CommandLine.Mixin Progress.Options progress;
+
     @Override
     public Integer call() {
         SynthModel.Preset p = SynthModel.Preset.parse(preset);
         long start = System.nanoTime();
-        SynthModel.write(p, out, seed);
+        try (Progress.Bar bar = progress.progress().steps("synth-model " + p.id(), SynthModel.FILES)) {
+            SynthModel.write(p, out, seed, bar::step);
+        }
         System.err.printf("siglip synth-model: wrote %s (%s, seed %d) in %.1f s%n", out, p.id(), seed,
                 (System.nanoTime() - start) / 1e9);
         System.out.println(out.toAbsolutePath());

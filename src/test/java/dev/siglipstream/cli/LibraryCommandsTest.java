@@ -58,6 +58,29 @@ class LibraryCommandsTest {
     }
 
     @Test
+    void decodeFastChangesOnlyLargeJpegsAndRefusesOtherModes() throws Exception {
+        // 3000x2000 for a 64x64 model: decoded at 1/8 in fast mode; the palette PNG is exact either way
+        String large = Conformance.image("large_3000x2000").toString();
+        String png = Conformance.image("palette").toString();
+        float[][] modes = new float[2][];
+        for (int m = 0; m < 2; m++) {
+            Path out = tmp.resolve("decode-" + m);
+            CliRun run = CliRun.of("preprocess", "--model", Conformance.tinyModel().toString(), "--decode",
+                    m == 0 ? "exact" : "fast", "--out", out.toString(), large, png);
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            modes[m] = Npy.read(out.resolve("pixel_values.npy")).floats();
+        }
+        int plane = 3 * 64 * 64;
+        assertThat(java.util.Arrays.copyOfRange(modes[1], 0, plane)).isNotEqualTo(java.util.Arrays.copyOfRange(modes[0], 0, plane));
+        assertThat(java.util.Arrays.copyOfRange(modes[1], plane, 2 * plane))
+                .isEqualTo(java.util.Arrays.copyOfRange(modes[0], plane, 2 * plane));
+        CliRun bad = CliRun.of("preprocess", "--model", Conformance.tinyModel().toString(), "--decode", "draft",
+                "--out", tmp.resolve("bad").toString(), png);
+        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.err()).contains("decode mode must be exact or fast, got draft");
+    }
+
+    @Test
     void embedWritesEmbeddingsLogitsAndProbabilities() throws Exception {
         Path out = tmp.resolve("emb");
         CliRun run = CliRun.of("embed", "--model", Conformance.tinyModel().toString(),

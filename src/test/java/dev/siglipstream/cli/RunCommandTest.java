@@ -33,4 +33,17 @@ class RunCommandTest {
                 .isEqualTo(1);
         assertThat(err.toString()).contains("set exactly one of --input-topic");
     }
+
+    @Test
+    void anUnreachableBootstrapFailsFastNamingTheAddress() {
+        String model = java.nio.file.Path.of("src/test/resources/conformance/models/siglip-tiny").toAbsolutePath().toString();
+        long t0 = System.nanoTime();
+        int exit = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                () -> run("run", "--bootstrap", "127.0.0.1:1", "--input-topic", "images", "--model", model,
+                        "-D", "siglip.kafka.startup-check-timeout=2s"),
+                "./siglip run kept going against an unreachable bootstrap");
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString()).contains("cannot reach Kafka at 127.0.0.1:1 within 2s");
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).isLessThan(java.time.Duration.ofSeconds(15));
+    }
 }

@@ -207,6 +207,34 @@ class DeploymentManifestsTest {
     }
 
     @Test
+    void eachDeploymentNamesItsOwnConsumerGroupAndTransactionalIds() {
+        List<String> k8sArgs = list(at(deployment, "spec", "job", "args")).stream().map(String::valueOf).toList();
+        List<String> command = list(at(compose, "services", "submit", "command")).stream().map(String::valueOf).toList();
+        Configuration k8s = jobConfiguration(k8sArgs);
+        Configuration local = jobConfiguration(command.subList(command.indexOf(JOB_JAR) + 1, command.size()));
+        for (Configuration conf : List.of(k8s, local)) {
+            // set explicitly (not left to the derived default), and not the value every job once shared
+            assertThat(conf.getOptional(JobOptions.GROUP_ID)).get().asString().isNotBlank().isNotEqualTo("siglip-stream");
+            assertThat(conf.getOptional(JobOptions.TRANSACTIONAL_ID_PREFIX)).get().asString().isNotBlank()
+                    .isNotEqualTo("siglip-stream");
+        }
+        assertThat(k8s.get(JobOptions.GROUP_ID)).isNotEqualTo(local.get(JobOptions.GROUP_ID));
+        assertThat(k8s.get(JobOptions.TRANSACTIONAL_ID_PREFIX)).isNotEqualTo(local.get(JobOptions.TRANSACTIONAL_ID_PREFIX));
+    }
+
+    @Test
+    void theOperatorsLogConfigurationCarriesTheImagesLogFilters() throws IOException {
+        // the operator replaces the image's log4j-console.properties with this one
+        String console = (String) at(deployment, "spec", "logConfiguration", "log4j-console.properties");
+        assertThat(console).contains("rootLogger.appenderRef.console.ref", "appender.rolling.fileName = ${sys:log.file}");
+        List<String> filters = Files.readAllLines(DEPLOY.resolve("log4j-siglip.properties")).stream()
+                .filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+        assertThat(filters).isNotEmpty();
+        assertThat(console.lines().toList()).containsAll(filters);
+        assertThat(dockerfileText()).contains("deploy/log4j-siglip.properties", "/opt/flink/conf/log4j-console.properties");
+    }
+
+    @Test
     void labelSetsFlagPointsIntoTheMountedConfigMap() {
         Map<String, String> flags = flags(list(at(deployment, "spec", "job", "args")).stream().map(String::valueOf).toList());
         assertThat(flags.get("--label-sets")).isEqualTo(LABEL_SETS_FILE);

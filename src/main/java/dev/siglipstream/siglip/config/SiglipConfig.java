@@ -29,6 +29,9 @@ public record SiglipConfig(
 
     /** Reads {@code config.json}; errors name the file and the field. */
     public static SiglipConfig load(Path configJson) {
+        if (!java.nio.file.Files.exists(configJson)) {
+            throw new ConfigException(notAModelFolder(configJson));
+        }
         JsonFields f = JsonFields.read(configJson);
         String modelType = f.getString("model_type", "siglip");
         List<String> architectures = f.getStrings("architectures");
@@ -45,6 +48,17 @@ public record SiglipConfig(
                 SiglipVisionConfig.from(f.object("vision_config")),
                 id2label,
                 f.getString("problem_type", null));
+    }
+
+    /** What a SigLIP model folder holds and how to get one, for a folder that lacks {@code config.json}. */
+    static String notAModelFolder(Path configJson) {
+        Path folder = configJson.toAbsolutePath().getParent();
+        return folder + " is not a SigLIP model folder: it has no " + configJson.getFileName() + ". A model folder in the "
+                + "Hugging Face layout holds config.json, preprocessor_config.json, the tokenizer (spiece.model, "
+                + "tokenizer_config.json, special_tokens_map.json) and an ONNX export (onnx/vision_model.onnx and "
+                + "onnx/text_model.onnx, or onnx/model.onnx). Get one with `siglip download Xenova/siglip-base-patch16-224` "
+                + "(or give that repo id instead of a folder), or write a random-weight one for tests with "
+                + "`siglip synth-model --preset tiny --out DIR`";
     }
 
     /** True for a {@code SiglipForImageClassification} checkpoint (a trained head with fixed labels). */

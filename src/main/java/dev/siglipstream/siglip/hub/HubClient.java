@@ -48,6 +48,7 @@ public final class HubClient {
     private final HubCache cache;
     private final boolean offline;
     private final Consumer<String> log;
+    private final DownloadProgress progress;
     private final HubHttp http;
 
     private HubClient(Builder b) {
@@ -55,6 +56,7 @@ public final class HubClient {
         this.cache = new HubCache(b.cacheDir);
         this.offline = b.offline;
         this.log = b.logger;
+        this.progress = b.progress;
         this.http = new HubHttp(b.endpoint, b.token, b.connectTimeout, b.readTimeout, b.maxRetries, b.logger);
     }
 
@@ -204,7 +206,10 @@ public final class HubClient {
                 log.accept("downloading " + repoId + "/" + filename + (meta.size() >= 0 ? " (" + meta.size() + " bytes)" : ""));
                 HubHttp.Target target = new HubHttp.Target(repoId, rev, filename);
                 boolean resumed = Files.exists(incomplete) && Files.size(incomplete) > 0;
-                http.download(meta.location(), incomplete, meta.size(), target);
+                try (ProgressWatch watch = new ProgressWatch(progress.start(repoId, filename, meta.size()), incomplete)) {
+                    http.download(meta.location(), incomplete, meta.size(), target);
+                    watch.finished();
+                }
                 if (!contentMatches(meta, incomplete) && resumed) {
                     // The partial file came from elsewhere (or was corrupted): once more from byte 0.
                     log.accept("checksum mismatch after resuming " + filename + "; downloading it again from the start");
@@ -223,6 +228,54 @@ public final class HubClient {
         });
         cache.link(blob, pointer);
         return pointer;
+    }
+
+    /** Polls a partial file's size into a {@link DownloadProgress.Transfer} while a download runs. */
+    private static final class ProgressWatch implements AutoCloseable {
+        private final DownloadProgress.Transfer transfer;
+        private final Path file;
+        private final Thread poller;
+
+        ProgressWatch(DownloadProgress.Transfer transfer, Path file) {
+            this.transfer = transfer;
+            this.file = file;
+            this.poller = new Thread(() -> {
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        report();
+                        Thread.sleep(200);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "hub-download-progress");
+            poller.setDaemon(true);
+            poller.start();
+        }
+
+        private void report() {
+            try {
+                if (Files.exists(file)) transfer.bytes(Files.size(file));
+            } catch (IOException ignored) {
+                // the file is being moved or replaced; the next poll sees it
+            }
+        }
+
+        /** The transfer completed: show its final size before closing. */
+        void finished() {
+            report();
+        }
+
+        @Override
+        public void close() {
+            poller.interrupt();
+            try {
+                poller.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            transfer.close();
+        }
     }
 
     /** LFS etags are the content's sha256, so a resumed or corrupted transfer can be caught. */
@@ -314,8 +367,15 @@ public final class HubClient {
         private Duration readTimeout = HubEnvironment.DEFAULT_TIMEOUT;
         private int maxRetries = 5;
         private Consumer<String> logger = m -> {};
+        private DownloadProgress progress = DownloadProgress.NONE;
 
         private Builder() {}
+
+        /** Told how each file download advances (e.g. a progress bar on a terminal); nothing by default. */
+        public Builder progress(DownloadProgress progress) {
+            this.progress = Objects.requireNonNull(progress, "progress");
+            return this;
+        }
 
         /** The Hub's base URL (HF_ENDPOINT), e.g. {@code https://huggingface.co} or a mirror. */
         public Builder endpoint(String endpoint) {

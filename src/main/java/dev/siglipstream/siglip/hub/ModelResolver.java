@@ -76,11 +76,31 @@ public final class ModelResolver {
         Set<String> wantedOnnx = onnxFiles.stream().filter(available::contains).collect(Collectors.toCollection(LinkedHashSet::new));
         if (wantedOnnx.isEmpty()) {
             List<String> repoOnnx = listing.files().stream().filter(f -> f.endsWith(".onnx")).sorted().toList();
+            if (repoOnnx.isEmpty()) {
+                throw new HubException(HubException.Reason.FILE_NOT_FOUND, noOnnxExport(listing));
+            }
             throw new HubException(HubException.Reason.FILE_NOT_FOUND, "repository '" + listing.repoId() + "' at revision '"
                     + listing.revision() + "' (commit " + listing.commitSha() + ") has none of the ONNX files " + List.copyOf(onnxFiles)
                     + (hub.offline() ? " in the offline cache" : "") + "; it has " + (repoOnnx.isEmpty() ? "no .onnx files" : repoOnnx));
         }
         return hub.snapshot(listing, f -> SUPPORT_FILES.contains(f) || wantedOnnx.contains(f));
+    }
+
+    /** What to do about a repository with weights for PyTorch (or nothing) but no ONNX export. */
+    static String noOnnxExport(RepoListing listing) {
+        List<String> weights = listing.files().stream()
+                .filter(f -> f.endsWith(".safetensors") || f.endsWith(".bin") || f.endsWith(".pt") || f.endsWith(".h5") || f.endsWith(".msgpack"))
+                .sorted().toList();
+        String name = listing.repoId().substring(listing.repoId().indexOf('/') + 1);
+        return "repository '" + listing.repoId() + "' at revision '" + listing.revision() + "' has no ONNX export"
+                + (weights.isEmpty() ? "" : " (only " + String.join(", ", weights) + ": weights for PyTorch/transformers, which ONNX Runtime cannot run)")
+                + ". This project runs ONNX exports in the Hub layout (onnx/vision_model.onnx and onnx/text_model.onnx, or onnx/model.onnx). "
+                + "Use a ready export: the released SigLIP checkpoints have one under Xenova/, e.g. Xenova/siglip-base-patch16-224, "
+                + "Xenova/siglip-base-patch16-256, Xenova/siglip-large-patch16-256 (try Xenova/" + name + "). "
+                + "Or export this one yourself with Hugging Face optimum: "
+                + "optimum-cli export onnx --model " + listing.repoId() + " --task zero-shot-image-classification " + name + "-onnx/ "
+                + "&& mkdir " + name + "-onnx/onnx && mv " + name + "-onnx/model.onnx " + name + "-onnx/onnx/ "
+                + "(then give the folder " + name + "-onnx as the model)";
     }
 
     private static Path toPath(String s) {

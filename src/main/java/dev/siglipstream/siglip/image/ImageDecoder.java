@@ -77,7 +77,42 @@ public final class ImageDecoder {
      * that consume the image at once (the preprocessor), so a stream of same-size images allocates
      * no pixel memory.
      */
-    RgbImage decodeTransient(byte[] encoded) throws ImageDecodeException {
+    public RgbImage decodeTransient(byte[] encoded) throws ImageDecodeException {
+        return decode(encoded, true);
+    }
+
+    /**
+     * For {@link DecodeMode#FAST}: a baseline JPEG is decoded at the largest of 1/8, 1/4, 1/2 scale
+     * that keeps it at least {@code minWidth × minHeight} (before EXIF orientation; Pillow's
+     * {@code draft("RGB", (minWidth, minHeight))} rule) when that scale is 1/4 or 1/8; anything else
+     * is decoded exactly, as {@link #decodeTransient}. Orientation is applied; the pixel limit is checked against
+     * the full size. Same lifetime rules as {@code decodeTransient}.
+     */
+    RgbImage decodeReduced(byte[] encoded, int minWidth, int minHeight) throws ImageDecodeException {
+        if (encoded != null && Orientation.isJpeg(encoded)) {
+            Scratch s = scratch.get();
+            int[] size;
+            try {
+                size = s.scaled.size(encoded);
+            } catch (RuntimeException e) {
+                size = null;
+            }
+            if (size != null) {
+                checkSize(Format.JPEG, size[0], size[1]);
+                int scale = ScaledJpegDecoder.draftScale(size[0], size[1], minWidth, minHeight);
+                // At 1/2 the Java entropy decoding costs about what ImageIO's native full decode does:
+                // only 1/4 and 1/8 pay, so a 1/2 image is decoded exactly.
+                if (scale >= ScaledJpegDecoder.MIN_PAYING_SCALE) {
+                    RgbImage small;
+                    try {
+                        small = s.scaled.decode(encoded, scale);
+                    } catch (RuntimeException e) {
+                        small = null; // corrupt data: the exact decoder says what is wrong with it
+                    }
+                    if (small != null) return Orientation.apply(small, Orientation.find(encoded));
+                }
+            }
+        }
         return decode(encoded, true);
     }
 
@@ -502,6 +537,7 @@ public final class ImageDecoder {
     /** One thread's reusable decoding state. */
     private static final class Scratch {
         private ImageReader jpeg;
+        final ScaledJpegDecoder scaled = new ScaledJpegDecoder();
         final TruncationWatch watch = new TruncationWatch();
         private byte[] pixels = new byte[0];
         /** Kept open for the thread: each new stream would allocate ImageIO's 8 KB read buffer. */

@@ -79,7 +79,8 @@ public final class PreprocessBench {
         return sb.toString();
     }
 
-    static byte[] toJpeg(BufferedImage img, float quality) throws Exception {
+    /** {@code img} as a baseline JPEG (4:2:0) at {@code quality} (0..1, ImageIO's scale = libjpeg's / 100). */
+    public static byte[] toJpeg(BufferedImage img, float quality) throws java.io.IOException {
         BufferedImage rgb = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
         rgb.getGraphics().drawImage(img, 0, 0, null);
         ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();

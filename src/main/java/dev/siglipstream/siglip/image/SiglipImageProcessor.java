@@ -25,13 +25,20 @@ import java.util.List;
 public final class SiglipImageProcessor {
     private final ImageProcessorConfig config;
     private final ImageDecoder decoder;
+    private final DecodeMode decodeMode;
     /** value[c][v] = the float32 transformers computes for uint8 v in channel c. */
     private final float[][] lut = new float[3][256];
     private final ThreadLocal<Worker> workers = ThreadLocal.withInitial(Worker::new);
 
     public SiglipImageProcessor(ImageProcessorConfig config, long maxPixels) {
+        this(config, maxPixels, DecodeMode.EXACT);
+    }
+
+    /** With {@link DecodeMode#FAST}, large JPEGs are decoded at a reduced scale first; see {@link DecodeMode}. */
+    public SiglipImageProcessor(ImageProcessorConfig config, long maxPixels, DecodeMode decodeMode) {
         this.config = java.util.Objects.requireNonNull(config, "config");
         this.decoder = new ImageDecoder(maxPixels);
+        this.decodeMode = java.util.Objects.requireNonNull(decodeMode, "decodeMode");
         float[] mean = config.imageMean();
         float[] std = config.imageStd();
         for (int c = 0; c < 3; c++) {
@@ -58,6 +65,15 @@ public final class SiglipImageProcessor {
         return config;
     }
 
+    public DecodeMode decodeMode() {
+        return decodeMode;
+    }
+
+    /** This processor (same configuration and pixel limit) decoding in {@code mode}. */
+    public SiglipImageProcessor withDecodeMode(DecodeMode mode) {
+        return mode == decodeMode ? this : new SiglipImageProcessor(config, decoder.maxPixels(), mode);
+    }
+
     /** Decodes like {@code load_image}; see {@link ImageDecoder}. */
     public RgbImage decode(byte[] encoded) throws ImageDecodeException {
         return decoder.decode(encoded);
@@ -65,7 +81,14 @@ public final class SiglipImageProcessor {
 
     /** Decodes and preprocesses one image into {@code dst}: 3 × height × width floats, CHW. */
     public void preprocess(byte[] encoded, FloatBuffer dst) throws ImageDecodeException {
-        preprocess(decoder.decodeTransient(encoded), dst);
+        preprocess(decodeForResize(encoded), dst);
+    }
+
+    /** The decoded image this processor resizes: full size, or in FAST mode possibly reduced. */
+    private RgbImage decodeForResize(byte[] encoded) throws ImageDecodeException {
+        return decodeMode == DecodeMode.FAST && config.doResize()
+                ? decoder.decodeReduced(encoded, 2 * config.width(), 2 * config.height())
+                : decoder.decodeTransient(encoded);
     }
 
     /**
@@ -112,7 +135,7 @@ public final class SiglipImageProcessor {
         for (int i = 0; i < images.size(); i++) {
             RgbImage img;
             try {
-                img = decoder.decodeTransient(images.get(i));
+                img = decodeForResize(images.get(i));
             } catch (ImageDecodeException e) {
                 throw new ImageDecodeException(e.reason(), "image " + i + ": " + e.getMessage(), e);
             }

@@ -25,7 +25,8 @@ import java.util.Objects;
  * @param allowlist entries as above, validated by {@link Builder#build()}
  * @param connectTimeout TCP connect timeout per hop
  * @param readTimeout longest wait for any single read
- * @param totalTimeout longest time for a whole fetch including redirects
+ * @param totalTimeout longest time for a whole fetch: every hop's connect, status line, headers and body
+ *     (a timer closes the connection when it passes)
  * @param maxBytes largest accepted image in bytes (counted while streaming, not trusted from Content-Length)
  * @param maxRedirects redirects followed at most, each target re-checked against the allowlist
  * @param allowPrivateAddresses fetch from loopback, private, link-local and cloud-metadata addresses too (tests, trusted networks)

@@ -26,8 +26,9 @@ import dev.siglipstream.stream.fetch.FetchException.Reason;
  * Fetches images given by reference (an ImageEvent's {@code imageUri}) under a {@link FetchPolicy}:
  * only allowlisted scheme + host (+ port, path) or file directories; every redirect hop re-checked;
  * loopback, private, link-local, unique-local and cloud-metadata addresses refused after DNS
- * resolution unless the policy allows them; a streaming byte limit; connect, read and total
- * timeouts. Every refusal or failure is a {@link FetchException} whose reason names the dead letter.
+ * resolution unless the policy allows them; a streaming byte limit; connect and read timeouts and
+ * a deadline over the whole fetch (connect, status line, headers and body of every hop; DNS look-ups
+ * are not covered). Every refusal or failure is a {@link FetchException} whose reason names the dead letter.
  *
  * <pre>{@code
  * ImageFetcher fetcher = new ImageFetcher(FetchPolicy.builder().allow("https://images.example.com").build());
@@ -140,14 +141,19 @@ public final class ImageFetcher {
             checkHttpAllowed(current);
             HttpURLConnection conn = null;
             String where = current.toString();
+            Deadline cutOff = null;
             try {
                 conn = (HttpURLConnection) current.toURL().openConnection(Proxy.NO_PROXY);
                 conn.setInstanceFollowRedirects(false);
-                conn.setConnectTimeout(millis(policy.connectTimeout()));
-                conn.setReadTimeout(millis(policy.readTimeout()));
+                // Each wait is also capped by what is left of the whole fetch, and the watchdog closes the
+                // connection at the deadline: a server that answers one byte at a time never trips a read timeout.
+                long left = remaining(deadline, where);
+                conn.setConnectTimeout(millis(java.time.Duration.ofNanos(Math.min(policy.connectTimeout().toNanos(), left))));
+                conn.setReadTimeout(millis(java.time.Duration.ofNanos(Math.min(policy.readTimeout().toNanos(), left))));
                 conn.setUseCaches(false);
                 conn.setRequestProperty("Accept", "image/*");
                 conn.setRequestProperty("User-Agent", "siglip-stream");
+                cutOff = Deadline.arm(conn, left);
                 int status = conn.getResponseCode();
                 if (status >= 300 && status < 400 && status != 304) {
                     String location = conn.getHeaderField("Location");
@@ -178,15 +184,78 @@ public final class ImageFetcher {
                 }
             } catch (FetchException e) {
                 throw e;
-            } catch (SocketTimeoutException e) {
-                throw new FetchException(Reason.FETCH_FAILED, where, "timed out: " + e.getMessage(), e);
             } catch (IOException | RuntimeException e) {
+                if (cutOff != null && cutOff.fired() || System.nanoTime() - deadline >= 0) {
+                    throw overDeadline(where, e);
+                }
+                if (e instanceof SocketTimeoutException) {
+                    throw new FetchException(Reason.FETCH_FAILED, where, "timed out: " + e.getMessage(), e);
+                }
                 throw new FetchException(Reason.FETCH_FAILED, where, e.toString(), e);
             } finally {
+                if (cutOff != null) {
+                    cutOff.disarm();
+                }
                 if (conn != null) {
                     conn.disconnect();
                 }
             }
+        }
+    }
+
+    /** Nanoseconds left before {@code deadline}; a FETCH_FAILED when none are. */
+    private long remaining(long deadline, String where) throws FetchException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw overDeadline(where, null);
+        }
+        return left;
+    }
+
+    private FetchException overDeadline(String where, Throwable cause) {
+        return new FetchException(Reason.FETCH_FAILED, where, "took longer than the fetch deadline " + policy.totalTimeout()
+                + " (connect, status line, headers and body together)", cause);
+    }
+
+    /**
+     * Closes one connection when the fetch's deadline passes, from a shared timer thread: closing the
+     * socket ends a read blocked in the status line, the headers or the body.
+     */
+    private static final class Deadline {
+        private static final java.util.concurrent.ScheduledThreadPoolExecutor TIMER = timer();
+        private final java.util.concurrent.ScheduledFuture<?> task;
+        private final java.util.concurrent.atomic.AtomicBoolean fired;
+
+        private Deadline(java.util.concurrent.ScheduledFuture<?> task, java.util.concurrent.atomic.AtomicBoolean fired) {
+            this.task = task;
+            this.fired = fired;
+        }
+
+        static Deadline arm(HttpURLConnection conn, long nanos) {
+            java.util.concurrent.atomic.AtomicBoolean fired = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.ScheduledFuture<?> task = TIMER.schedule(() -> {
+                fired.set(true);
+                conn.disconnect();
+            }, nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            return new Deadline(task, fired);
+        }
+
+        boolean fired() {
+            return fired.get();
+        }
+
+        void disarm() {
+            task.cancel(false);
+        }
+
+        private static java.util.concurrent.ScheduledThreadPoolExecutor timer() {
+            java.util.concurrent.ScheduledThreadPoolExecutor t = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+                Thread th = new Thread(r, "siglip-fetch-deadline");
+                th.setDaemon(true);
+                return th;
+            });
+            t.setRemoveOnCancelPolicy(true); // a finished fetch leaves nothing behind in the timer's queue
+            return t;
         }
     }
 
@@ -313,8 +382,8 @@ public final class ImageFetcher {
             if (total > limit) {
                 throw new FetchException(Reason.TOO_LARGE, where, "more than " + limit + " bytes");
             }
-            if (System.nanoTime() > deadline) {
-                throw new FetchException(Reason.FETCH_FAILED, where, "took longer than " + policy.totalTimeout());
+            if (System.nanoTime() - deadline > 0) {
+                throw overDeadline(where, null);
             }
             out.write(buf, 0, n);
         }

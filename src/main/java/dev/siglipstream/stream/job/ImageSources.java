@@ -18,7 +18,13 @@ final class ImageSources {
                 .allow(conf.get(JobOptions.URI_ALLOWLIST))
                 .maxBytes(conf.get(JobOptions.MAX_IMAGE_BYTES))
                 .totalTimeout(conf.get(JobOptions.FETCH_TIMEOUT))
+                .allowPrivateAddresses(conf.get(JobOptions.FETCH_ALLOW_PRIVATE_ADDRESSES))
                 .build();
+        if (policy.allowPrivateAddresses()) {
+            org.slf4j.LoggerFactory.getLogger(ImageSources.class).warn("{} is on: images are fetched from loopback, private "
+                    + "and cloud-metadata addresses on the allowlist too; only for tests and trusted networks",
+                    JobOptions.FETCH_ALLOW_PRIVATE_ADDRESSES.key());
+        }
         return new FetcherSource(policy);
     }
 

@@ -10,6 +10,6 @@ public final class Models {
     private Models() {}
 
     public static ModelLoader defaultLoader(Configuration conf) {
-        return new SiglipModelLoader(conf.get(JobOptions.MAX_IMAGE_PIXELS));
+        return new SiglipModelLoader(conf.get(JobOptions.MAX_IMAGE_PIXELS), conf.get(JobOptions.IMAGE_DECODE));
     }
 }

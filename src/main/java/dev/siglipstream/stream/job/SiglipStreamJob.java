@@ -1,5 +1,6 @@
 package dev.siglipstream.stream.job;
 
+import dev.siglipstream.stream.kafka.RestoreAwareKafkaSink;
 import dev.siglipstream.stream.labels.LabelSet;
 import dev.siglipstream.stream.labels.LabelSetFile;
 import dev.siglipstream.stream.labels.LabelSetLimits;
@@ -17,7 +18,9 @@ import dev.siglipstream.stream.operator.RawRecordDeserializer;
 import dev.siglipstream.stream.operator.ResolvedEvent;
 import dev.siglipstream.stream.operator.StaticLabelSetResolver;
 import dev.siglipstream.stream.options.JobArguments;
+import dev.siglipstream.stream.options.JobIdentity;
 import dev.siglipstream.stream.options.JobOptions;
+import dev.siglipstream.stream.registry.RegistrySettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +34,7 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
@@ -98,6 +102,11 @@ public final class SiglipStreamJob {
         env.execute(conf.get(JobOptions.JOB_NAME));
     }
 
+    /** Checks {@code conf} the way {@link #build} does, naming the first missing or wrong setting. */
+    public static void validate(Configuration conf) {
+        JobPlan.of(conf);
+    }
+
     /**
      * The job's settings: the Flink configuration the job is submitted with (the cluster's config.yaml,
      * {@code flink run -D}, the operator's flinkConfiguration), with the program arguments on top.
@@ -150,12 +159,19 @@ public final class SiglipStreamJob {
         env.getConfig().enableObjectReuse();
 
         Codecs codecs = new Codecs(conf.get(JobOptions.WIRE_FORMAT), conf.get(JobOptions.SCHEMA_ID),
-                conf.get(JobOptions.DEAD_LETTER_TOPIC), conf.get(JobOptions.DEAD_LETTER_EXCERPT_BYTES));
+                conf.get(JobOptions.DEAD_LETTER_TOPIC), conf.get(JobOptions.DEAD_LETTER_EXCERPT_BYTES),
+                RegistrySettings.fromConfiguration(conf));
         Properties kafka = kafkaProperties(conf);
+        // Before anything is submitted: a wrong address or a missing input topic is one clear error here,
+        // not tasks that fail and restart over and over.
+        KafkaStartupCheck.run(plan.bootstrap(), plan.inputTopics(), kafka, conf.get(JobOptions.STARTUP_CHECK_TIMEOUT),
+                conf.get(JobOptions.WAIT_FOR_TOPICS));
+        JobIdentity identity = JobIdentity.of(conf);
+        String groupId = identity.groupId(conf);
 
         KafkaSourceBuilder<RawRecord> source = KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(plan.bootstrap())
-                .setGroupId(conf.get(JobOptions.GROUP_ID))
+                .setGroupId(groupId)
                 .setStartingOffsets(startingOffsets(conf.get(JobOptions.STARTING_OFFSETS)))
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperties(kafka);
@@ -174,7 +190,7 @@ public final class SiglipStreamJob {
         if (controlTopic != null) {
             KafkaSource<RawRecord> control = KafkaSource.<RawRecord>builder()
                     .setBootstrapServers(plan.bootstrap())
-                    .setGroupId(conf.get(JobOptions.GROUP_ID) + "-label-sets")
+                    .setGroupId(groupId + "-label-sets")
                     // A pattern tolerates a control topic that does not exist yet: scoring runs on the
                     // static sets until it appears (found within the discovery interval).
                     .setTopicPattern(Pattern.compile(Pattern.quote(controlTopic)))
@@ -199,11 +215,12 @@ public final class SiglipStreamJob {
                 conf.get(JobOptions.INFERENCE_NICE), conf.get(JobOptions.ALLOW_CPU_FALLBACK), conf.get(JobOptions.MAX_BATCH_SIZE),
                 conf.get(JobOptions.MAX_BATCH_DELAY).toMillis(), conf.get(JobOptions.BATCH_DISPATCH_WHEN_IDLE),
                 conf.get(JobOptions.BATCH_CONCURRENCY), conf.get(JobOptions.BATCH_BUCKETING),
-                conf.getOptional(JobOptions.PREPROCESS_THREADS).orElse(0), conf.get(JobOptions.PREPROCESS_NICE));
+                conf.getOptional(JobOptions.PREPROCESS_THREADS).orElse(0), conf.get(JobOptions.PREPROCESS_NICE),
+                conf.get(JobOptions.FETCH_THREADS));
         ImageScoringFunction.Settings settings = new ImageScoringFunction.Settings(
                 conf.get(JobOptions.OUTPUT_TOPIC), conf.get(JobOptions.DEFAULT_THRESHOLD),
                 conf.get(JobOptions.EMIT_EMBEDDING), conf.get(JobOptions.MAX_IMAGE_PIXELS),
-                conf.get(JobOptions.MAX_IMAGE_BYTES), ImageSources.fromOptions(conf));
+                conf.get(JobOptions.MAX_IMAGE_BYTES), plan.pixelBudget(), ImageSources.fromOptions(conf));
         ImageScoringFunction scoring = new ImageScoringFunction(spec, loader, settings, codecs);
 
         long timeoutMs = conf.get(JobOptions.ASYNC_TIMEOUT).toMillis();
@@ -233,7 +250,7 @@ public final class SiglipStreamJob {
         beforeSink.apply(counted).sinkTo(sink(plan, conf, kafka)).uid("kafka-sink").name("kafka-sink");
     }
 
-    static KafkaSink<Output> sink(JobPlan plan, Configuration conf, Properties kafka) {
+    static Sink<Output> sink(JobPlan plan, Configuration conf, Properties kafka) {
         Properties producer = new Properties();
         producer.putAll(kafka);
         // The bound the outputs are checked against before the sink (OutputMetrics): one value for both.
@@ -241,13 +258,22 @@ public final class SiglipStreamJob {
         producer.putIfAbsent("transaction.timeout.ms", String.valueOf(conf.get(JobOptions.TRANSACTION_TIMEOUT).toMillis()));
         DeliveryGuarantee guarantee = conf.get(JobOptions.DELIVERY_GUARANTEE) == JobOptions.Guarantee.EXACTLY_ONCE
                 ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE;
-        return KafkaSink.<Output>builder()
+        KafkaSink<Output> sink = KafkaSink.<Output>builder()
                 .setBootstrapServers(plan.bootstrap())
                 .setKafkaProducerConfig(producer)
                 .setRecordSerializer(new OutputSerializer())
                 .setDeliveryGuarantee(guarantee)
-                .setTransactionalIdPrefix(conf.get(JobOptions.TRANSACTIONAL_ID_PREFIX))
+                .setTransactionalIdPrefix(JobIdentity.of(conf).transactionalIdPrefix(conf))
                 .build();
+        if (guarantee != DeliveryGuarantee.EXACTLY_ONCE) {
+            return sink;
+        }
+        // After a restore, transactions committed before the crash are not committed again (and not
+        // reported as fenced, "most likely data loss").
+        Properties admin = new Properties();
+        admin.putAll(kafka);
+        admin.setProperty("bootstrap.servers", plan.bootstrap());
+        return new RestoreAwareKafkaSink<>(sink, admin);
     }
 
     static Properties kafkaProperties(Configuration conf) {
@@ -272,7 +298,7 @@ public final class SiglipStreamJob {
     /** The cross-checked essentials of a job configuration. */
     record JobPlan(String bootstrap, List<String> inputTopics, String inputPattern, String model,
             List<LabelSet> labelSets, Integer parallelism, java.time.Duration checkpointInterval, LabelSetLimits limits,
-            int maxRecordBytes) {
+            int maxRecordBytes, long pixelBudget) {
 
         static JobPlan of(Configuration conf) {
             String bootstrap = conf.get(JobOptions.BOOTSTRAP_SERVERS);
@@ -313,11 +339,18 @@ public final class SiglipStreamJob {
             atLeast(conf, JobOptions.BATCH_CONCURRENCY, 1);
             atLeast(conf, JobOptions.ASYNC_CAPACITY, 1);
             atLeast(conf, JobOptions.ASYNC_RETRIES, 0);
+            atLeast(conf, JobOptions.FETCH_THREADS, 1);
+            double budget = conf.get(JobOptions.PIXEL_BUDGET);
+            if (!(budget > 0) || Double.isInfinite(budget)) {
+                throw new IllegalArgumentException(JobOptions.PIXEL_BUDGET.key() + " must be a positive number of megapixels, got "
+                        + budget);
+            }
             // setpriority() would clamp 50 to 19 without a word.
             niceValue(conf, JobOptions.INFERENCE_NICE);
             niceValue(conf, JobOptions.PREPROCESS_NICE);
             return new JobPlan(bootstrap, hasTopics ? topics : List.of(), pattern, model, sets, parallelism,
-                    conf.getOptional(JobOptions.CHECKPOINT_INTERVAL).orElse(null), limits, maxRecordBytes);
+                    conf.getOptional(JobOptions.CHECKPOINT_INTERVAL).orElse(null), limits, maxRecordBytes,
+                    Math.round(budget * 1_000_000));
         }
 
         /**

@@ -23,6 +23,8 @@ import java.io.Serializable;
  * @param preprocessThreads size of the per-JVM preprocessing pool; 0 for the default of the JVM that opens the
  *                          model ({@link #preprocessPoolSize()})
  * @param preprocessNice Linux nice value of the preprocessing pool's threads; null leaves them alone
+ * @param fetchThreads size of the per-JVM pool that fetches images given by URI (blocking I/O, apart
+ *     from the preprocessing pool so a slow server never holds up decoding)
  */
 public record ModelSpec(
         String model,
@@ -39,7 +41,8 @@ public record ModelSpec(
         int concurrentBatches,
         boolean bucketing,
         int preprocessThreads,
-        Integer preprocessNice) implements Serializable {
+        Integer preprocessNice,
+        int fetchThreads) implements Serializable {
 
     /** Whether {@code nice} leaves the threads alone (null) or is a Linux nice value, -20 to 19. */
     public static boolean isNiceValue(Integer nice) {
@@ -54,6 +57,7 @@ public record ModelSpec(
     /** The same spec on another device (the subtask's GPU). */
     public ModelSpec onDevice(String provider, int deviceId) {
         return new ModelSpec(model, provider, deviceId, variant, intraOpThreads, spinWait, inferenceNice, allowCpuFallback,
-                maxBatchSize, maxBatchDelayMs, dispatchWhenIdle, concurrentBatches, bucketing, preprocessThreads, preprocessNice);
+                maxBatchSize, maxBatchDelayMs, dispatchWhenIdle, concurrentBatches, bucketing, preprocessThreads, preprocessNice,
+                fetchThreads);
     }
 }

@@ -14,16 +14,16 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The per-JVM registry of model sessions: one {@link EmbeddingModel}, one micro-batcher and one
- * preprocessing pool per (model, device, settings), shared by every subtask in the task manager and
- * reference-counted. Subtasks {@link #acquire} in {@code open()} and close their {@link Handle} in
+ * The per-JVM registry of model sessions: one {@link EmbeddingModel}, one micro-batcher and four
+ * bounded pools per (model, device, settings) — fetching (blocking I/O), preprocessing (CPU, cheapest
+ * images first), finishing (ranking and encoding after a batch, so results never wait behind
+ * preprocessing) and one thread for the text tower (new label sets) — shared by every subtask in the task manager and reference-counted. Subtasks {@link #acquire} in {@code open()} and close their {@link Handle} in
  * {@code close()}; the last close frees the session.
  */
 public final class SharedModels {
@@ -34,6 +34,11 @@ public final class SharedModels {
     private static final int TEXT_CACHE_ENTRIES = 256;
     /** Bound of each model's text-embedding cache: 2,000 labels of a 1,152-dim model take 9 MB. */
     static final long TEXT_CACHE_BYTES = 256L * 1024 * 1024;
+    /**
+     * Tasks each pool holds queued at most: far above what the async operators' capacity can put there
+     * (capacity x subtasks), so it is a safety bound; a task refused by it becomes a dead letter.
+     */
+    static final int MAX_QUEUED = 16_384;
 
     private SharedModels() {}
 
@@ -85,8 +90,11 @@ public final class SharedModels {
      */
     public record ImageResult(float[] embedding, float[] probabilities, int batchSize, long batchNanos, long batchEndNanos) {}
 
-    /** One image waiting for a batch: its pixels and the text embeddings to score it against. */
-    private record ImageRequest(float[] pixels, float[][] texts) {}
+    /**
+     * One image waiting for a batch: its pixels, the text embeddings to score it against, what to
+     * run when its batch starts, and whether its record has given up on it (then it is left out).
+     */
+    private record ImageRequest(float[] pixels, float[][] texts, Runnable onBatchStart, BooleanSupplier cancelled) {}
 
     /** A subtask's reference to a shared session; close once to release it. */
     public static final class Handle implements AutoCloseable {
@@ -101,9 +109,22 @@ public final class SharedModels {
             return entry.model;
         }
 
-        /** The bounded per-JVM pool for fetching and preprocessing (never the Flink task thread). */
-        public ExecutorService preprocessPool() {
+        /**
+         * The bounded per-JVM pool for decoding and resizing (never the Flink task thread): images are
+         * submitted in the {@link WorkPool#costClass} of their decoded size, so small ones go first.
+         */
+        public WorkPool preprocessPool() {
             return entry.pool;
+        }
+
+        /** The bounded per-JVM pool for fetching images given by URI (blocking I/O). */
+        public WorkPool fetchPool() {
+            return entry.io;
+        }
+
+        /** The bounded per-JVM pool that ranks and encodes results after their batch. */
+        public WorkPool finishPool() {
+            return entry.finish;
         }
 
         /**
@@ -126,7 +147,17 @@ public final class SharedModels {
          * {@code texts} array in it. {@code pixels} belongs to the batcher from here on.
          */
         public CompletableFuture<ImageResult> embed(float[] pixels, float[][] texts) {
-            return entry.batcher.submit(new ImageRequest(pixels, texts));
+            return embed(pixels, texts, () -> {}, () -> false);
+        }
+
+        /**
+         * As {@link #embed(float[], float[][])}; {@code onBatchStart} runs on the inference thread when the
+         * image's batch starts, and an image whose {@code cancelled} is true by then is left out of the
+         * batch (its future completes with null).
+         */
+        public CompletableFuture<ImageResult> embed(float[] pixels, float[][] texts, Runnable onBatchStart,
+                BooleanSupplier cancelled) {
+            return entry.batcher.submit(new ImageRequest(pixels, texts, onBatchStart, cancelled));
         }
 
         /** Images waiting for a batch. */
@@ -140,7 +171,7 @@ public final class SharedModels {
 
         /**
          * The text embeddings of {@code hypotheses}, computed once per distinct list of texts (keyed by
-         * their value) on the preprocessing pool, in chunks of {@value #TEXT_CHUNK}, and cached within
+         * their value) on the session's text thread, in chunks of {@value #TEXT_CHUNK}, and cached within
          * {@value #TEXT_CACHE_ENTRIES} lists and {@link #TEXT_CACHE_BYTES} bytes.
          */
         public CompletableFuture<float[][]> textEmbeddings(List<String> hypotheses) {
@@ -164,7 +195,11 @@ public final class SharedModels {
         volatile EmbeddingModel model;
         volatile MicroBatcher<ImageRequest, ImageResult> batcher;
         volatile PixelArrays pixels;
-        volatile ExecutorService pool;
+        volatile WorkPool pool;
+        volatile WorkPool io;
+        volatile WorkPool finish;
+        /** The text tower's own thread: a new label set's encoding never holds up images. */
+        volatile WorkPool text;
         volatile long loadTimeMs;
         /** Each inference thread's input buffer (see batchBuffer). */
         private final ThreadLocal<FloatBuffer> scratch = new ThreadLocal<>();
@@ -187,15 +222,10 @@ public final class SharedModels {
             EmbeddingModel m = nice == null ? loader.load(spec) : ThreadNice.callAt(nice, "siglip-model-load", () -> loader.load(spec));
             loadTimeMs = (System.nanoTime() - start) / 1_000_000;
             LOG.info("Loaded model {} on {} (device {}) in {} ms", m.modelId(), m.provider(), spec.deviceId(), loadTimeMs);
-            AtomicInteger n = new AtomicInteger();
-            pool = Executors.newFixedThreadPool(spec.preprocessPoolSize(), r -> {
-                Thread t = new Thread(() -> {
-                    applyNice(poolNice, "siglip.preprocess.nice", "preprocessing thread");
-                    r.run();
-                }, "siglip-preprocess-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
+            pool = new WorkPool("siglip-preprocess", spec.preprocessPoolSize(), MAX_QUEUED, threads("siglip-preprocess", poolNice));
+            io = new WorkPool("siglip-fetch", spec.fetchThreads(), MAX_QUEUED, threads("siglip-fetch", poolNice));
+            finish = new WorkPool("siglip-finish", spec.preprocessPoolSize(), MAX_QUEUED, threads("siglip-finish", poolNice));
+            text = new WorkPool("siglip-text", 1, MAX_QUEUED, threads("siglip-text", poolNice));
             pixels = new PixelArrays(3 * m.imageHeight() * m.imageWidth(),
                     2 * spec.maxBatchSize() + 2 * spec.preprocessPoolSize());
             batcher = MicroBatcher.<ImageRequest, ImageResult>builder()
@@ -209,6 +239,19 @@ public final class SharedModels {
                     .batchFunction(this::runBatch)
                     .build();
             model = m;
+        }
+
+        /** Daemon threads {@code name-1}, {@code name-2}, ... at the pools' nice value. */
+        private static java.util.concurrent.ThreadFactory threads(String name, Integer nice) {
+            AtomicInteger n = new AtomicInteger();
+            return r -> {
+                Thread t = new Thread(() -> {
+                    applyNice(nice, "siglip.preprocess.nice", "pool thread");
+                    r.run();
+                }, name + "-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            };
         }
 
         /**
@@ -240,8 +283,23 @@ public final class SharedModels {
             }
         }
 
-        private List<ImageResult> runBatch(List<ImageRequest> items, int padded) {
+        private List<ImageResult> runBatch(List<ImageRequest> batch, int padded) {
             long start = System.nanoTime();
+            // Images whose record timed out meanwhile are left out: their results would go nowhere.
+            List<ImageRequest> items = new ArrayList<>(batch.size());
+            for (ImageRequest item : batch) {
+                if (item.cancelled().getAsBoolean()) {
+                    pixels.give(item.pixels());
+                } else {
+                    item.onBatchStart().run();
+                    items.add(item);
+                }
+            }
+            List<ImageResult> results = new ArrayList<>(batch.size());
+            if (items.isEmpty()) {
+                batch.forEach(b -> results.add(null));
+                return results;
+            }
             int per = items.get(0).pixels().length;
             FloatBuffer buf = batchBuffer(per, padded);
             for (ImageRequest item : items) {
@@ -257,9 +315,14 @@ public final class SharedModels {
             long end = System.nanoTime();
             long nanos = end - start;
             float[][] probs = probabilities(items, out);
-            List<ImageResult> results = new ArrayList<>(items.size());
-            for (int i = 0; i < items.size(); i++) {
-                results.add(new ImageResult(out[i], probs[i], items.size(), nanos, end));
+            int live = 0;
+            for (ImageRequest item : batch) {
+                if (live < items.size() && items.get(live) == item) {
+                    results.add(new ImageResult(out[live], probs[live], items.size(), nanos, end));
+                    live++;
+                } else {
+                    results.add(null);
+                }
             }
             return results;
         }
@@ -311,7 +374,7 @@ public final class SharedModels {
             CompletableFuture<float[][]> target = found.future();
             if (found.created()) {
                 try {
-                    pool.execute(() -> {
+                    text.submit(0, () -> {
                         try {
                             float[][] embeddings = encodeChunked(key);
                             texts.completed(key, target, embeddings);
@@ -353,10 +416,14 @@ public final class SharedModels {
                     LOG.warn("Model {}: {}", spec.model(), e.getMessage());
                 }
             }
-            if (pool != null) {
-                pool.shutdownNow();
+            for (WorkPool p : new WorkPool[] {io, pool, finish, text}) {
+                if (p != null) {
+                    p.shutdownNow();
+                }
+            }
+            for (WorkPool p : new WorkPool[] {io, pool, finish, text}) {
                 try {
-                    idle &= pool.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS);
+                    idle &= p == null || p.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     idle = false;

@@ -1,7 +1,9 @@
 package dev.siglipstream.stream.model;
 
 import dev.siglipstream.events.DeadLetterReason;
+import dev.siglipstream.siglip.image.DecodeMode;
 import dev.siglipstream.siglip.image.ImageDecodeException;
+import dev.siglipstream.siglip.image.SiglipImageProcessor;
 import dev.siglipstream.siglip.onnx.ExecutionProvider;
 import dev.siglipstream.siglip.onnx.SiglipModel;
 import dev.siglipstream.siglip.pipeline.Scoring;
@@ -18,6 +20,7 @@ public final class SiglipEmbeddingModel implements EmbeddingModel {
     private final ExecutionProvider requested;
 
     private final long pixelLimit;
+    private final SiglipImageProcessor processor;
 
     public SiglipEmbeddingModel(SiglipModel model, String modelId, ExecutionProvider requested) {
         this(model, modelId, requested, Long.MAX_VALUE);
@@ -25,7 +28,14 @@ public final class SiglipEmbeddingModel implements EmbeddingModel {
 
     /** @param pixelLimit the {@code maxPixels} the model's image decoder was opened with */
     public SiglipEmbeddingModel(SiglipModel model, String modelId, ExecutionProvider requested, long pixelLimit) {
+        this(model, modelId, requested, pixelLimit, DecodeMode.EXACT);
+    }
+
+    /** @param decodeMode how {@link #preprocess} decodes JPEGs ({@link DecodeMode}) */
+    public SiglipEmbeddingModel(SiglipModel model, String modelId, ExecutionProvider requested, long pixelLimit,
+            DecodeMode decodeMode) {
         this.model = model;
+        this.processor = model.imageProcessor().withDecodeMode(decodeMode);
         this.modelId = modelId;
         this.requested = requested;
         this.pixelLimit = pixelLimit;
@@ -59,7 +69,7 @@ public final class SiglipEmbeddingModel implements EmbeddingModel {
     @Override
     public void preprocess(byte[] encoded, FloatBuffer dst) throws ImageRejectedException {
         try {
-            model.imageProcessor().preprocess(encoded, dst);
+            processor.preprocess(encoded, dst);
         } catch (ImageDecodeException e) {
             DeadLetterReason reason = e.reason() == ImageDecodeException.Reason.TOO_LARGE
                     ? DeadLetterReason.IMAGE_TOO_LARGE : DeadLetterReason.UNDECODABLE_IMAGE;

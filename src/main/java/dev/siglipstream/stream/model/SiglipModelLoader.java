@@ -1,6 +1,7 @@
 package dev.siglipstream.stream.model;
 
 import dev.siglipstream.siglip.hub.HubClient;
+import dev.siglipstream.siglip.image.DecodeMode;
 import dev.siglipstream.siglip.hub.ModelResolver;
 import dev.siglipstream.siglip.onnx.ExecutionProvider;
 import dev.siglipstream.siglip.onnx.ModelVariant;
@@ -20,8 +21,16 @@ public final class SiglipModelLoader implements ModelLoader {
     /** Image pixel limit handed to the library's decoder. */
     private final long maxPixels;
 
+    /** How the model's image processor decodes JPEGs. */
+    private final DecodeMode decodeMode;
+
     public SiglipModelLoader(long maxPixels) {
+        this(maxPixels, DecodeMode.EXACT);
+    }
+
+    public SiglipModelLoader(long maxPixels, DecodeMode decodeMode) {
         this.maxPixels = maxPixels;
+        this.decodeMode = java.util.Objects.requireNonNull(decodeMode, "decodeMode");
     }
 
     @Override
@@ -37,7 +46,8 @@ public final class SiglipModelLoader implements ModelLoader {
                 .variant(variant)
                 .allowCpuFallback(spec.allowCpuFallback())
                 .build();
-        return new SiglipEmbeddingModel(SiglipModel.load(folder, options, maxPixels), spec.model(), provider, maxPixels);
+        return new SiglipEmbeddingModel(SiglipModel.load(folder, options, maxPixels), spec.model(), provider, maxPixels,
+                decodeMode);
     }
 
     /** The local folder of {@code model}: the folder itself, or a Hub repo id downloaded into the Hugging Face cache. */

@@ -5,6 +5,7 @@ import dev.siglipstream.events.DeadLetterReason;
 import dev.siglipstream.events.ImageEvent;
 import dev.siglipstream.events.LabelScoreEvent;
 import dev.siglipstream.events.LabelSetUpdate;
+import dev.siglipstream.stream.registry.RegistrySettings;
 import dev.siglipstream.stream.serde.AvroCodec;
 import dev.siglipstream.stream.serde.WireFormat;
 import java.io.Serializable;
@@ -48,13 +49,22 @@ public final class Codecs implements Serializable {
 
     /** @param excerptBytes the most bytes of the original a dead letter carries (0: none) */
     public Codecs(WireFormat wire, int schemaId, String deadLetterTopic, int excerptBytes) {
+        this(wire, schemaId, deadLetterTopic, excerptBytes, null);
+    }
+
+    /**
+     * With a schema registry (null: the fixed {@code schemaId}), which needs the confluent wire format.
+     *
+     * @param excerptBytes the most bytes of the original a dead letter carries (0: none)
+     */
+    public Codecs(WireFormat wire, int schemaId, String deadLetterTopic, int excerptBytes, RegistrySettings registry) {
         if (excerptBytes < 0) {
             throw new IllegalArgumentException("the dead-letter excerpt must be >= 0 bytes, got " + excerptBytes);
         }
-        this.images = AvroCodec.create(ImageEvent.class, wire, schemaId);
-        this.scores = AvroCodec.create(LabelScoreEvent.class, wire, schemaId);
-        this.deadLetters = AvroCodec.create(DeadLetter.class, wire, schemaId);
-        this.updates = AvroCodec.create(LabelSetUpdate.class, wire, schemaId);
+        this.images = AvroCodec.create(ImageEvent.class, wire, schemaId, registry);
+        this.scores = AvroCodec.create(LabelScoreEvent.class, wire, schemaId, registry);
+        this.deadLetters = AvroCodec.create(DeadLetter.class, wire, schemaId, registry);
+        this.updates = AvroCodec.create(LabelSetUpdate.class, wire, schemaId, registry);
         this.deadLetterTopic = deadLetterTopic;
         this.excerptBytes = excerptBytes;
     }
@@ -125,7 +135,7 @@ public final class Codecs implements Serializable {
                     .setSourceKey(source.key() == null ? null
                             : ByteBuffer.wrap(source.key(), 0, Math.min(source.key().length, MAX_KEY_BYTES)).slice());
         }
-        return new Output(deadLetterTopic, key(id), deadLetters.encode(dl.build()), reason.name(), stage, source);
+        return new Output(deadLetterTopic, key(id), deadLetters.encode(dl.build(), deadLetterTopic), reason.name(), stage, source);
     }
 
     /**
@@ -152,7 +162,7 @@ public final class Codecs implements Serializable {
 
     /** An encoded scored event for {@code topic}. */
     public Output scored(String topic, LabelScoreEvent event, Source source) {
-        return new Output(topic, key(event.getEventId()), scores.encode(event), null, null, source);
+        return new Output(topic, key(event.getEventId()), scores.encode(event, topic), null, null, source);
     }
 
     static byte[] key(String eventId) {

@@ -7,6 +7,8 @@ import dev.siglipstream.stream.labels.LabelSet;
 import dev.siglipstream.stream.labels.LabelSetException;
 import dev.siglipstream.stream.labels.LabelSetResolution;
 import dev.siglipstream.stream.metrics.JobMetrics;
+import dev.siglipstream.stream.registry.SchemaRegistryException;
+import dev.siglipstream.stream.serde.UnresolvableSchemaException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -85,6 +87,14 @@ public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, 
                 throw new IllegalArgumentException("the record has no value");
             }
             event = codecs.images().decode(raw.value());
+        } catch (SchemaRegistryException e) {
+            // unreachable, or refusing the job's credentials: not the record's fault. Fails the task;
+            // Flink restarts from the checkpoint and reads the record again.
+            throw e;
+        } catch (UnresolvableSchemaException e) {
+            deadLetters.accept(dead(keyId, raw, e.unknownId() ? DeadLetterReason.UNKNOWN_SCHEMA
+                    : DeadLetterReason.INCOMPATIBLE_SCHEMA, e.getMessage(), "deserialize"));
+            return;
         } catch (Exception e) {
             deadLetters.accept(dead(keyId, raw, DeadLetterReason.MALFORMED_EVENT,
                     "not an Avro ImageEvent: " + e.getMessage(), "deserialize"));
@@ -165,6 +175,8 @@ public final class LabelSetResolver extends BroadcastProcessFunction<RawRecord, 
         }
         try {
             return codecs.updates().decode(control.value());
+        } catch (SchemaRegistryException e) {
+            throw e; // the registry's trouble, not the update's: fails the task, the update is read again
         } catch (Exception e) {
             throw new LabelSetException("label-set update at " + control.topic() + "-" + control.partition() + "@"
                     + control.offset() + ": not an Avro LabelSetUpdate: " + e.getMessage(), e);

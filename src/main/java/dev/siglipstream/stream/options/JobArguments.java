@@ -104,11 +104,24 @@ public final class JobArguments {
     @Option(names = "--max-image-pixels", paramLabel = "N", description = "Largest accepted width x height.")
     Long maxImagePixels;
 
+    @Option(names = "--image-decode", paramLabel = "exact|fast", description = "siglip.image.decode: exact, or fast (large JPEGs decoded at reduced scale).")
+    String imageDecode;
+
     @Option(names = "--max-image-bytes", paramLabel = "N", description = "Largest accepted encoded image.")
     Integer maxImageBytes;
 
     @Option(names = "--uri-allowlist", paramLabel = "PREFIX", split = ",", description = "URI prefixes images may be fetched from.")
     List<String> uriAllowlist;
+
+    @Option(names = "--uri-allow-private-addresses", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+            description = "UNSAFE outside tests: also fetch from loopback/private/metadata addresses.")
+    Boolean uriAllowPrivateAddresses;
+
+    @Option(names = "--pixel-budget", paramLabel = "MP", description = "Real-time budget per image in decoded megapixels.")
+    Double pixelBudget;
+
+    @Option(names = "--wait-for-topics", paramLabel = "DURATION", description = "Wait this long at start for missing input topics (0: fail at once).")
+    String waitForTopics;
 
     @Option(names = "--provider", paramLabel = "P", description = "cpu, cuda or tensorrt.")
     String provider;
@@ -128,6 +141,9 @@ public final class JobArguments {
 
     @Option(names = "--wire-format", paramLabel = "F", description = "plain or confluent.")
     String wireFormat;
+
+    @picocli.CommandLine.Mixin
+    RegistryArguments registry = new RegistryArguments();
 
     @Option(names = "-D", paramLabel = "KEY=VALUE", description = "Any JobOptions or Flink setting.")
     Map<String, String> dynamic;
@@ -173,15 +189,20 @@ public final class JobArguments {
         put(conf, JobOptions.PREPROCESS_THREADS, preprocessThreads);
         put(conf, JobOptions.MAX_IMAGE_PIXELS, maxImagePixels);
         put(conf, JobOptions.MAX_IMAGE_BYTES, maxImageBytes);
+        putEnum(conf, JobOptions.IMAGE_DECODE, dev.siglipstream.siglip.image.DecodeMode.class, imageDecode, "--image-decode");
         if (uriAllowlist != null) {
             conf.set(JobOptions.URI_ALLOWLIST, uriAllowlist);
         }
+        put(conf, JobOptions.FETCH_ALLOW_PRIVATE_ADDRESSES, uriAllowPrivateAddresses);
+        put(conf, JobOptions.PIXEL_BUDGET, pixelBudget);
+        putDuration(conf, JobOptions.WAIT_FOR_TOPICS, waitForTopics, "--wait-for-topics");
         put(conf, JobOptions.PROVIDER, provider);
         put(conf, JobOptions.DEVICE_ID, device);
         put(conf, JobOptions.VARIANT, variant);
         put(conf, JobOptions.EMIT_EMBEDDING, emitEmbedding);
         put(conf, JobOptions.DEFAULT_THRESHOLD, defaultThreshold);
         putEnum(conf, JobOptions.WIRE_FORMAT, dev.siglipstream.stream.serde.WireFormat.class, wireFormat, "--wire-format");
+        registry.applyTo(conf);
         return conf;
     }
 

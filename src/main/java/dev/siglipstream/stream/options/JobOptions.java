@@ -5,6 +5,7 @@ import static org.apache.flink.configuration.ConfigOptions.key;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import dev.siglipstream.stream.registry.SubjectNameStrategy;
 import dev.siglipstream.stream.serde.WireFormat;
 import org.apache.flink.configuration.ConfigOption;
 
@@ -60,8 +61,10 @@ public final class JobOptions {
             .stringType().noDefaultValue()
             .withDescription("Compacted control topic of LabelSetUpdates (key = label-set id), read from the start. Optional.");
     public static final ConfigOption<String> GROUP_ID = key("siglip.kafka.group-id")
-            .stringType().defaultValue("siglip-stream")
-            .withDescription("Consumer group id (offsets are committed on checkpoints).");
+            .stringType().noDefaultValue()
+            .withDescription("Consumer group id (offsets are committed on checkpoints). Default: derived from the job "
+                    + "name and its input, output and dead-letter topics (JobIdentity), e.g. siglip-stream-images-3f9a2b1c4d, "
+                    + "so that two different jobs on one Kafka never share a group.");
     public static final ConfigOption<StartingOffsets> STARTING_OFFSETS = key("siglip.kafka.starting-offsets")
             .enumType(StartingOffsets.class).defaultValue(StartingOffsets.COMMITTED)
             .withDescription("earliest, latest, or committed (the group's offsets; earliest where there are none).");
@@ -73,12 +76,25 @@ public final class JobOptions {
             .durationType().defaultValue(Duration.ofSeconds(10))
             .withDescription("How often the sources look for new partitions and for topics matching input-pattern; "
                     + "the label-set topic may appear after the job starts.");
+    public static final ConfigOption<Duration> STARTUP_CHECK_TIMEOUT = key("siglip.kafka.startup-check-timeout")
+            .durationType().defaultValue(Duration.ofSeconds(15))
+            .withDescription("At start the job asks the bootstrap servers for the cluster and the input topics (Kafka "
+                    + "admin client) and fails with an error naming them when they cannot be reached within this time, "
+                    + "instead of restarting its tasks over and over. 0 skips the check (e.g. when the client that "
+                    + "submits the job cannot reach Kafka).");
+    public static final ConfigOption<Duration> WAIT_FOR_TOPICS = key("siglip.kafka.wait-for-topics")
+            .durationType().defaultValue(Duration.ZERO)
+            .withDescription("How long the start-up check waits for missing input topics to be created; 0 fails at "
+                    + "once with the names of the missing topics. Not used with input-pattern, which picks up "
+                    + "matching topics as they appear.");
     public static final ConfigOption<Guarantee> DELIVERY_GUARANTEE = key("siglip.kafka.delivery-guarantee")
             .enumType(Guarantee.class).defaultValue(Guarantee.EXACTLY_ONCE)
             .withDescription("exactly-once (transactions committed on checkpoints; read with read_committed) or at-least-once.");
     public static final ConfigOption<String> TRANSACTIONAL_ID_PREFIX = key("siglip.kafka.transactional-id-prefix")
-            .stringType().defaultValue("siglip-stream")
-            .withDescription("Prefix of the sink's transactional ids; unique per job on a cluster.");
+            .stringType().noDefaultValue()
+            .withDescription("Prefix of the sink's transactional ids: unique per job on a Kafka cluster, and the same "
+                    + "across restarts of one job (so that a restarted job aborts or commits what its previous run left "
+                    + "open). Default: derived like the group id.");
     public static final ConfigOption<Duration> TRANSACTION_TIMEOUT = key("siglip.kafka.transaction-timeout")
             .durationType().defaultValue(Duration.ofMinutes(15))
             .withDescription("transaction.timeout.ms of the exactly-once sink: longer than the longest checkpoint plus restart, "
@@ -196,17 +212,33 @@ public final class JobOptions {
     // ---- Images ----
     public static final ConfigOption<Integer> PREPROCESS_THREADS = key("siglip.preprocess.threads")
             .intType().noDefaultValue()
-            .withDescription("Threads of the per-JVM pool that fetches, decodes and resizes images; default: half the "
-                    + "TaskManager's cores (counted on the TaskManager, not on the client that submits the job).");
+            .withDescription("Threads of the per-JVM pool that decodes and resizes images (smallest images first); the "
+                    + "pool that ranks and encodes results after their batch has as many. Fetching has its own pool "
+                    + "(siglip.fetch.threads). Default: half the TaskManager's cores (counted on the TaskManager, not on "
+                    + "the client that submits the job).");
     public static final ConfigOption<Integer> PREPROCESS_NICE = key("siglip.preprocess.nice")
             .intType().noDefaultValue()
-            .withDescription("Linux nice value of the preprocessing pool's threads, which also rank the scores and "
-                    + "encode the results (-20 to 19; unset leaves them alone). With siglip.model.inference-nice below "
+            .withDescription("Linux nice value of the preprocessing pool's threads and of those that fetch, rank the scores "
+                    + "and encode the results (-20 to 19; unset leaves them alone). With siglip.model.inference-nice below "
                     + "it, e.g. -5 here and -10 there, the scoring path runs ahead of the Kafka clients and Flink while "
                     + "the model keeps first call on a core. Below the current value needs the same privilege.");
     public static final ConfigOption<Long> MAX_IMAGE_PIXELS = key("siglip.image.max-pixels")
             .longType().defaultValue(40_000_000L)
             .withDescription("Images with more pixels (width x height, read from the header) become IMAGE_TOO_LARGE.");
+    public static final ConfigOption<dev.siglipstream.siglip.image.DecodeMode> IMAGE_DECODE = key("siglip.image.decode")
+            .enumType(dev.siglipstream.siglip.image.DecodeMode.class).defaultValue(dev.siglipstream.siglip.image.DecodeMode.EXACT)
+            .withDescription("exact: decode every image at full size, pixels identical to transformers + Pillow. fast: a "
+                    + "baseline JPEG of at least 8x the model's size in both dimensions (e.g. a 12 MP photo for a 224 model) "
+                    + "is decoded at 1/4 or 1/8 scale in the DCT domain (Pillow's draft() rule: never below twice the "
+                    + "model's size), then resized the same way: about half the CPU per such photo, pixels within a few "
+                    + "levels of exact (docs/benchmarks.md, Real photo sizes). Other images decode exactly either way.");
+    public static final ConfigOption<Double> PIXEL_BUDGET = key("siglip.image.pixel-budget-megapixels")
+            .doubleType().defaultValue(25.0)
+            .withDescription("Real-time cost budget per image, in decoded megapixels (width x height from the header, "
+                    + "read before any decoding): larger images become IMAGE_OVER_BUDGET dead letters at once instead of "
+                    + "holding a preprocessing thread (a 6000x6000 PNG takes about a second to decode and resize on one "
+                    + "core). The default admits 24-megapixel camera photos. Below the budget, the preprocessing queue "
+                    + "takes smaller images first, so a flood of large ones does not hold small ones up.");
     public static final ConfigOption<Integer> MAX_IMAGE_BYTES = key("siglip.image.max-bytes")
             .intType().defaultValue(20 * 1024 * 1024)
             .withDescription("Encoded images (inline or fetched) larger than this become IMAGE_TOO_LARGE / TOO_LARGE.");
@@ -215,7 +247,61 @@ public final class JobOptions {
             .withDescription("URI prefixes images may be fetched from (e.g. https://images.example.com/, file:/data/); empty = no fetching.");
     public static final ConfigOption<Duration> FETCH_TIMEOUT = key("siglip.fetch.timeout")
             .durationType().defaultValue(Duration.ofSeconds(10))
-            .withDescription("Connect plus read timeout of one image fetch.");
+            .withDescription("Deadline of one image fetch: connect, status line, headers and body of every redirect hop "
+                    + "together (the connection is closed when it passes; FETCH_FAILED).");
+    public static final ConfigOption<Integer> FETCH_THREADS = key("siglip.fetch.threads")
+            .intType().defaultValue(8)
+            .withDescription("Threads of the per-JVM pool that fetches images given by URI; apart from the "
+                    + "preprocessing pool, so slow servers hold up only other fetches.");
+    public static final ConfigOption<Boolean> FETCH_ALLOW_PRIVATE_ADDRESSES = key("siglip.fetch.allow-private-addresses")
+            .booleanType().defaultValue(false)
+            .withDescription("UNSAFE outside tests and trusted networks: also fetch from loopback, private, link-local and "
+                    + "cloud-metadata addresses (refused by default even when on the allowlist, so a producer cannot "
+                    + "make the job read internal services).");
+
+    // ---- Schema registry (with wire-format confluent) ----
+    public static final ConfigOption<List<String>> SCHEMA_REGISTRY_URL = key("siglip.schema-registry.url")
+            .stringType().asList().noDefaultValue()
+            .withDescription("Base URL(s) of a Confluent-compatible schema registry (Confluent, Karapace, Redpanda, or "
+                    + "Apicurio's .../apis/ccompat/v7), tried in turn. Set: input records may carry any writer schema id "
+                    + "the registry knows (resolved to the job's schemas), and outputs are framed with registered ids. "
+                    + "Needs wire-format confluent; unset: the fixed schema-id.");
+    public static final ConfigOption<String> SCHEMA_REGISTRY_BASIC_AUTH = key("siglip.schema-registry.basic-auth-user-info")
+            .stringType().noDefaultValue()
+            .withDescription("user:password for HTTP basic auth to the registry.");
+    public static final ConfigOption<String> SCHEMA_REGISTRY_BEARER_TOKEN = key("siglip.schema-registry.bearer-token")
+            .stringType().noDefaultValue()
+            .withDescription("Token sent as 'Authorization: Bearer ...' to the registry (instead of basic auth).");
+    public static final ConfigOption<String> SCHEMA_REGISTRY_TRUSTSTORE = key("siglip.schema-registry.truststore.location")
+            .stringType().noDefaultValue()
+            .withDescription("Trust store (PKCS12 or JKS) for an https registry; default: the JVM's trusted CAs.");
+    public static final ConfigOption<String> SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD = key("siglip.schema-registry.truststore.password")
+            .stringType().noDefaultValue()
+            .withDescription("Password of the trust store.");
+    public static final ConfigOption<String> SCHEMA_REGISTRY_TRUSTSTORE_TYPE = key("siglip.schema-registry.truststore.type")
+            .stringType().defaultValue("PKCS12")
+            .withDescription("PKCS12 or JKS.");
+    public static final ConfigOption<SubjectNameStrategy> SCHEMA_REGISTRY_SUBJECT_STRATEGY = key("siglip.schema-registry.subject-strategy")
+            .enumType(SubjectNameStrategy.class).defaultValue(SubjectNameStrategy.TOPIC_NAME)
+            .withDescription("Subject of the job's output schemas: topic-name (<topic>-value), record-name (the record's "
+                    + "full name) or topic-record-name (<topic>-<record full name>).");
+    public static final ConfigOption<Boolean> SCHEMA_REGISTRY_AUTO_REGISTER = key("siglip.schema-registry.auto-register")
+            .booleanType().defaultValue(true)
+            .withDescription("Register the output schemas (LabelScoreEvent, DeadLetter) under their subjects; false only "
+                    + "looks their ids up, for registries where schemas are registered ahead (the job fails when one is missing).");
+    public static final ConfigOption<Integer> SCHEMA_REGISTRY_CACHE_SIZE = key("siglip.schema-registry.cache-size")
+            .intType().defaultValue(1000)
+            .withDescription("Most schemas kept per task manager (by id) and resolved readers per record type.");
+    public static final ConfigOption<Duration> SCHEMA_REGISTRY_TIMEOUT = key("siglip.schema-registry.request-timeout")
+            .durationType().defaultValue(Duration.ofSeconds(10))
+            .withDescription("Connect and response timeout of one registry request.");
+    public static final ConfigOption<Integer> SCHEMA_REGISTRY_RETRIES = key("siglip.schema-registry.retries")
+            .intType().defaultValue(3)
+            .withDescription("Extra attempts when the registry is unreachable or answers 5xx/408/429. When all fail, "
+                    + "the task fails and Flink restarts it from the last checkpoint (nothing is dropped or dead-lettered).");
+    public static final ConfigOption<Duration> SCHEMA_REGISTRY_RETRY_BACKOFF = key("siglip.schema-registry.retry-backoff")
+            .durationType().defaultValue(Duration.ofMillis(500))
+            .withDescription("Delay before the first registry retry, doubled for each further one.");
 
     // ---- Job ----
     public static final ConfigOption<Integer> PARALLELISM = key("siglip.job.parallelism")

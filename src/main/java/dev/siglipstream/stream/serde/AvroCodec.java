@@ -10,7 +10,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.siglipstream.stream.registry.RegistrySettings;
+import dev.siglipstream.stream.registry.RegistryUnavailableException;
+import dev.siglipstream.stream.registry.SchemaRegistryClient;
+import dev.siglipstream.stream.registry.SchemaRegistryException;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.io.BinaryEncoder;
@@ -36,6 +41,10 @@ import org.apache.avro.specific.SpecificRecord;
  * <p>Immutable, thread-safe and serializable (Flink functions may hold one). Decoding is strict:
  * the value must be consumed exactly, so trailing bytes, truncation and (in Confluent framing) a
  * wrong magic byte or an unknown schema id are all errors.
+ *
+ * <p>With a schema registry ({@link #registry}), decoding accepts any writer schema id the registry
+ * knows and resolves it to this codec's schema (Avro schema resolution), and encoding writes the id
+ * the registry gives this schema under the topic's subject (registered, or looked up).
  */
 public final class AvroCodec<T extends SpecificRecord> implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -47,21 +56,52 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
     private final int schemaId;
     /** Older writer schemas by Confluent schema id, as JSON (Schema is not reliably serializable). */
     private final Map<Integer, String> writerSchemas;
+    /** Where writer schemas and output ids come from; null for the fixed {@link #schemaId}. */
+    private final RegistrySettings registry;
 
     private transient Schema schema;
     private transient SpecificDatumWriter<T> writer;
     private transient Map<Integer, DatumReader<T>> readers;
     private transient Map<Integer, Schema> writers;
+    private transient SpecificData model;
+    private transient Map<String, Integer> idsByTopic;
 
     private AvroCodec(Class<T> type, WireFormat wireFormat, int schemaId, Map<Integer, String> writerSchemas) {
+        this(type, wireFormat, schemaId, writerSchemas, null);
+    }
+
+    private AvroCodec(Class<T> type, WireFormat wireFormat, int schemaId, Map<Integer, String> writerSchemas,
+            RegistrySettings registry) {
         this.type = Objects.requireNonNull(type, "type");
         this.wireFormat = Objects.requireNonNull(wireFormat, "wireFormat");
-        if (wireFormat == WireFormat.CONFLUENT && schemaId < 0) {
+        if (wireFormat == WireFormat.CONFLUENT && schemaId < 0 && registry == null) {
             throw new IllegalArgumentException("Confluent schema id must be >= 0, got " + schemaId);
         }
         this.schemaId = schemaId;
         this.writerSchemas = Map.copyOf(writerSchemas);
+        this.registry = registry;
         init();
+    }
+
+    /**
+     * Confluent framing with ids from a schema registry: decodes any writer schema the registry
+     * knows that resolves to {@code type}'s schema, and encodes with the id of {@code type}'s schema
+     * under the subject that {@link RegistrySettings#subjectStrategy()} names for the topic.
+     */
+    public static <T extends SpecificRecord> AvroCodec<T> registry(Class<T> type, RegistrySettings settings) {
+        return new AvroCodec<>(type, WireFormat.CONFLUENT, -1, Map.of(), Objects.requireNonNull(settings, "settings"));
+    }
+
+    /** A registry codec when {@code registry} is set, {@link #create(Class, WireFormat, int)} otherwise. */
+    public static <T extends SpecificRecord> AvroCodec<T> create(Class<T> type, WireFormat wireFormat, int schemaId,
+            RegistrySettings registry) {
+        if (registry == null) {
+            return create(type, wireFormat, schemaId);
+        }
+        if (wireFormat != WireFormat.CONFLUENT) {
+            throw new IllegalArgumentException("a schema registry needs the confluent wire format, got " + wireFormat);
+        }
+        return registry(type, registry);
     }
 
     /** Plain Avro binary of {@code type}'s schema. */
@@ -90,6 +130,9 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
         if (wireFormat != WireFormat.CONFLUENT) {
             throw new IllegalStateException("writer schemas by id need WireFormat.CONFLUENT, this codec is " + wireFormat);
         }
+        if (registry != null) {
+            throw new IllegalStateException("writer schemas come from the registry, this codec is " + describe());
+        }
         if (id == schemaId) {
             throw new IllegalArgumentException("schema id " + id + " is this codec's own schema id");
         }
@@ -99,13 +142,16 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
     }
 
     private void init() {
-        SpecificData model = SpecificData.getForClass(type);
+        model = SpecificData.getForClass(type);
         schema = model.getSchema(type);
         writer = new SpecificDatumWriter<>(schema, model);
         readers = new ConcurrentHashMap<>();
         writers = new ConcurrentHashMap<>();
-        readers.put(schemaId, new SpecificDatumReader<>(schema, schema, model));
-        writers.put(schemaId, schema);
+        idsByTopic = new ConcurrentHashMap<>();
+        if (registry == null) {
+            readers.put(schemaId, new SpecificDatumReader<>(schema, schema, model));
+            writers.put(schemaId, schema);
+        }
         writerSchemas.forEach((id, json) -> {
             Schema writerSchema = new Schema.Parser().parse(json);
             readers.put(id, new SpecificDatumReader<>(writerSchema, schema, model));
@@ -133,21 +179,41 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
         return wireFormat;
     }
 
-    /** The schema id written in Confluent framing (0 for plain). */
+    /** The schema id written in Confluent framing (0 for plain, -1 when it comes from a registry). */
     public int schemaId() {
         return schemaId;
     }
 
-    /** Encodes one record. */
+    /** The schema registry settings, or null when the Confluent schema id is fixed. */
+    public RegistrySettings registrySettings() {
+        return registry;
+    }
+
+    /**
+     * Encodes one record.
+     *
+     * @throws NullPointerException with a registry whose subjects are named after the topic: use
+     *     {@link #encode(SpecificRecord, String)}
+     */
     public byte[] encode(T value) {
+        return encode(value, null);
+    }
+
+    /**
+     * Encodes one record for {@code topic}, which names the registry subject (ignored without a
+     * registry).
+     *
+     * @throws RegistryUnavailableException when the registry cannot be reached for the id (once per
+     *     topic; the id is cached)
+     * @throws SchemaRegistryException when the registry refuses the schema, or (auto-register off)
+     *     does not have it
+     */
+    public byte[] encode(T value, String topic) {
         Objects.requireNonNull(value, "value");
+        int schemaId = registry == null ? this.schemaId : writeId(topic);
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         if (wireFormat == WireFormat.CONFLUENT) {
-            out.write(CONFLUENT_MAGIC);
-            out.write(schemaId >>> 24);
-            out.write(schemaId >>> 16);
-            out.write(schemaId >>> 8);
-            out.write(schemaId);
+            writeConfluentHeader(out, schemaId);
         }
         BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
         try {
@@ -160,6 +226,15 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
             throw new IllegalArgumentException("cannot encode " + type.getSimpleName() + ": " + e, e);
         }
         return out.toByteArray();
+    }
+
+    /** Writes the 5-byte Confluent header: magic byte 0 and {@code schemaId}, big-endian. */
+    public static void writeConfluentHeader(ByteArrayOutputStream out, int schemaId) {
+        out.write(CONFLUENT_MAGIC);
+        out.write(schemaId >>> 24);
+        out.write(schemaId >>> 16);
+        out.write(schemaId >>> 8);
+        out.write(schemaId);
     }
 
     /**
@@ -184,7 +259,9 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
                         + ", expected 0 (Confluent framing)");
             }
             id = ((bytes[1] & 0xff) << 24) | ((bytes[2] & 0xff) << 16) | ((bytes[3] & 0xff) << 8) | (bytes[4] & 0xff);
-            if (!readers.containsKey(id)) {
+            if (registry != null && !readers.containsKey(id)) {
+                resolveWriter(id);
+            } else if (!readers.containsKey(id)) {
                 throw new AvroDecodeException("cannot decode " + describe() + ": schema id " + id
                         + " is unknown, expected one of " + readers.keySet());
             }
@@ -200,6 +277,49 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
             // validate() bounds every length by the value's size, so this is a last resort.
             throw new AvroDecodeException("cannot decode " + describe() + " from " + length + " bytes: " + e, e);
         }
+    }
+
+    private int writeId(String topic) {
+        String key = registry.subjectStrategy().usesTopic() ? Objects.requireNonNull(topic,
+                () -> "the topic, to name the subject (" + registry.subjectStrategy() + ")") : "";
+        Integer id = idsByTopic.get(key);
+        if (id == null) {
+            String subject = registry.subjectStrategy().subject(topic, schema);
+            id = SchemaRegistryClient.shared(registry).idFor(subject, schema, registry.autoRegister());
+            idsByTopic.put(key, id);
+        }
+        return id;
+    }
+
+    /** Fetches writer schema {@code id} and keeps a resolving reader for it, or says why it cannot be read. */
+    private void resolveWriter(int id) throws UnresolvableSchemaException {
+        Schema writerSchema;
+        try {
+            writerSchema = SchemaRegistryClient.shared(registry).schemaById(id);
+        } catch (SchemaRegistryException e) {
+            if (!e.notFound() && e.status() != 200) {
+                throw e; // unreachable, refused credentials, ...: nothing is known about the record
+            }
+            throw new UnresolvableSchemaException("cannot decode " + describe() + ": writer schema id " + id
+                    + (e.notFound() ? " is unknown to the schema registry" : " is unusable") + " (" + e.getMessage() + ")",
+                    id, e.notFound(), e);
+        }
+        SchemaCompatibility.SchemaPairCompatibility check = SchemaCompatibility.checkReaderWriterCompatibility(schema, writerSchema);
+        if (check.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+            StringBuilder why = new StringBuilder();
+            for (SchemaCompatibility.Incompatibility i : check.getResult().getIncompatibilities()) {
+                why.append(why.length() == 0 ? "" : "; ").append(i.getType()).append(" at ").append(i.getLocation())
+                        .append(": ").append(i.getMessage());
+            }
+            throw new UnresolvableSchemaException("cannot decode " + describe() + ": writer schema id " + id + " ("
+                    + writerSchema.getFullName() + ") is incompatible with the reader schema: " + why, id, false, null);
+        }
+        if (readers.size() >= registry.cacheSize()) {
+            readers.clear(); // rebuilt from the client's cache as records need them
+            writers.clear();
+        }
+        writers.put(id, writerSchema);
+        readers.put(id, new SpecificDatumReader<>(writerSchema, schema, model));
     }
 
     /**
@@ -221,6 +341,9 @@ public final class AvroCodec<T extends SpecificRecord> implements Serializable {
     }
 
     private String describe() {
+        if (registry != null) {
+            return type.getSimpleName() + " (Confluent framing, schema registry " + registry.urls() + ")";
+        }
         return wireFormat == WireFormat.CONFLUENT
                 ? type.getSimpleName() + " (Confluent framing, schema id " + schemaId + ")"
                 : type.getSimpleName() + " (plain Avro binary)";

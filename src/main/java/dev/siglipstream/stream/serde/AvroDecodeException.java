@@ -1,7 +1,7 @@
 package dev.siglipstream.stream.serde;
 
 /** A Kafka record value that is not a valid encoding of the expected Avro record. */
-public final class AvroDecodeException extends Exception {
+public class AvroDecodeException extends Exception {
     private static final long serialVersionUID = 1L;
 
     AvroDecodeException(String message, Throwable cause) {

@@ -157,20 +157,34 @@ public final class SynthModel {
      * else is touched). The same preset and seed always give byte-identical files.
      */
     public static void write(Preset preset, Path out, long seed) {
+        write(preset, out, seed, file -> {});
+    }
+
+    /** The files {@link #write} writes: the metadata, then the ONNX graphs. */
+    public static final int FILES = 8;
+
+    /** As {@link #write(Preset, Path, long)}, telling {@code written} each file (or group of files) done. */
+    public static void write(Preset preset, Path out, long seed, java.util.function.Consumer<String> written) {
         writeMetadata(preset, out, seed);
+        written.accept("config and tokenizer");
         Path onnx = out.resolve("onnx");
-        writeGraph(SiglipGraphBuilder.visionModel(preset, seed, GraphBuilder.Precision.FP32), onnx.resolve("vision_model.onnx"));
-        writeGraph(SiglipGraphBuilder.textModel(preset, seed, GraphBuilder.Precision.FP32), onnx.resolve("text_model.onnx"));
-        writeGraph(SiglipGraphBuilder.combinedModel(preset, seed), onnx.resolve("model.onnx"));
+        writeGraph(SiglipGraphBuilder.visionModel(preset, seed, GraphBuilder.Precision.FP32), onnx.resolve("vision_model.onnx"), written);
+        writeGraph(SiglipGraphBuilder.textModel(preset, seed, GraphBuilder.Precision.FP32), onnx.resolve("text_model.onnx"), written);
+        writeGraph(SiglipGraphBuilder.combinedModel(preset, seed), onnx.resolve("model.onnx"), written);
         writeGraph(SiglipGraphBuilder.visionModel(preset, seed, GraphBuilder.Precision.FP16),
-                onnx.resolve("vision_model_fp16.onnx"));
+                onnx.resolve("vision_model_fp16.onnx"), written);
         writeGraph(SiglipGraphBuilder.visionModel(preset, seed, GraphBuilder.Precision.INT8),
-                onnx.resolve("vision_model_quantized.onnx"));
+                onnx.resolve("vision_model_quantized.onnx"), written);
         // the text variants too, so that a library loading split towers of one variant finds both
         writeGraph(SiglipGraphBuilder.textModel(preset, seed, GraphBuilder.Precision.FP16),
-                onnx.resolve("text_model_fp16.onnx"));
+                onnx.resolve("text_model_fp16.onnx"), written);
         writeGraph(SiglipGraphBuilder.textModel(preset, seed, GraphBuilder.Precision.INT8),
-                onnx.resolve("text_model_quantized.onnx"));
+                onnx.resolve("text_model_quantized.onnx"), written);
+    }
+
+    private static void writeGraph(Onnx.Graph graph, Path file, java.util.function.Consumer<String> written) {
+        writeGraph(graph, file);
+        written.accept("onnx/" + file.getFileName());
     }
 
     /** Everything but the ONNX graphs: configs, tokenizer, model card (and the empty onnx/ folder). */

@@ -18,6 +18,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.siglipstream.events.DeadLetterReason;
 import dev.siglipstream.stream.fetch.FetchException.Reason;
+import dev.siglipstream.testutils.HeaderTrickler;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -278,6 +279,17 @@ class ImageFetcherTest {
         assertThat(defaults.allowlist()).isEmpty();
         assertThat(defaults.allowPrivateAddresses()).isFalse();
         assertThat(defaults.maxBytes()).isEqualTo(20L * 1024 * 1024);
+    }
+
+    @Test
+    void theDeadlineCoversTheStatusLineAndHeadersOfATricklingServer() throws Exception {
+        try (HeaderTrickler trickler = HeaderTrickler.start(Duration.ofSeconds(8))) {
+            ImageFetcher fetcher = local(FetchPolicy.builder().totalTimeout(Duration.ofMillis(1000)));
+            long t0 = System.nanoTime();
+            assertRefused(() -> fetcher.fetch("http://127.0.0.1:" + trickler.port() + "/cat.png"),
+                    Reason.FETCH_FAILED, "took longer than the fetch deadline PT1S");
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMillis(2000));
+        }
     }
 
     @Test

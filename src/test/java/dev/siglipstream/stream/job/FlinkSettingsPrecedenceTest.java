@@ -30,8 +30,9 @@ class FlinkSettingsPrecedenceTest {
         return a.toConfiguration();
     }
 
+    /** Only the graph is looked at: no broker, so no start-up check of it. */
     private static final String[] MINIMAL = {"--bootstrap", "localhost:9092", "--input-topic", "images",
-            "--model", "/models/siglip"};
+            "--model", "/models/siglip", "-D", "siglip.kafka.startup-check-timeout=0s"};
 
     /** The job as main() builds it, on an environment created from {@code flinkConf} (what flink run passes). */
     private static StreamExecutionEnvironment built(Configuration flinkConf, Configuration programArguments) {
@@ -89,10 +90,10 @@ class FlinkSettingsPrecedenceTest {
         Configuration conf = args(MINIMAL);
         assertThat(conf.contains(JobOptions.PREPROCESS_THREADS)).as("no client-side default").isFalse();
         dev.siglipstream.stream.model.ModelSpec unset = new dev.siglipstream.stream.model.ModelSpec("m", "cpu", -1, "fp32",
-                1, false, null, false, 8, 5, false, 1, false, 0, null);
+                1, false, null, false, 8, 5, false, 1, false, 0, null, 8);
         assertThat(unset.preprocessPoolSize()).isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
         assertThat(new dev.siglipstream.stream.model.ModelSpec("m", "cpu", -1, "fp32", 1, false, null, false, 8, 5, false,
-                1, false, 3, null).preprocessPoolSize()).isEqualTo(3);
+                1, false, 3, null, 8).preprocessPoolSize()).isEqualTo(3);
         assertThat(Duration.ofSeconds(10)).isEqualTo(SiglipStreamJob.DEFAULT_CHECKPOINT_INTERVAL);
     }
 

@@ -517,17 +517,7 @@ class SiglipStreamJobITCase {
 
     /** A PNG that is only a valid signature and IHDR claiming {@code w x h} pixels. */
     static byte[] hugePngHeader(int w, int h) {
-        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(17);
-        ihdr.put("IHDR".getBytes()).putInt(w).putInt(h).put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        crc.update(ihdr.array());
-        java.nio.ByteBuffer png = java.nio.ByteBuffer.allocate(8 + 4 + 17 + 4 + 12);
-        png.put(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
-        png.putInt(13).put(ihdr.array()).putInt((int) crc.getValue());
-        java.util.zip.CRC32 end = new java.util.zip.CRC32();
-        end.update("IEND".getBytes());
-        png.putInt(0).put("IEND".getBytes()).putInt((int) end.getValue());
-        return png.array();
+        return dev.siglipstream.testutils.TestImages.pngHeader(w, h);
     }
 
     private static <T> List<T> concat(List<T> a, List<T> b) {

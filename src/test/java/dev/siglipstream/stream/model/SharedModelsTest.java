@@ -136,7 +136,7 @@ class SharedModelsTest {
 
     private static ModelSpec spec(int maxBatch, boolean bucketing, Integer inferenceNice, Integer preprocessNice, int concurrency) {
         return new ModelSpec("m", "cpu", -1, "fp32", 1, false, inferenceNice, false, maxBatch, 50, false, concurrency, bucketing, 1,
-                preprocessNice);
+                preprocessNice, 1);
     }
 
     /** Runs at the start of every image batch of the counting model; tests set it and reset it. */

@@ -17,7 +17,7 @@ import picocli.CommandLine;
 class JobArgumentsTest {
     @TempDir Path dir;
 
-    private static Configuration parse(String... args) {
+    static Configuration parse(String... args) {
         JobArguments a = new JobArguments();
         new CommandLine(a).parseArgs(args);
         return a.toConfiguration();
@@ -80,6 +80,18 @@ class JobArgumentsTest {
         assertThat(c.get(JobOptions.DEVICE_ID)).isEqualTo(1);
         assertThat(c.get(JobOptions.DEFAULT_THRESHOLD)).isEqualTo(0.2f);
         assertThat(c.get(JobOptions.BATCH_DISPATCH_WHEN_IDLE)).isTrue();
+    }
+
+    @Test
+    void imageDecodeIsExactUnlessAskedFast() {
+        assertThat(parse("--bootstrap", "k:9092").get(JobOptions.IMAGE_DECODE))
+                .isEqualTo(dev.siglipstream.siglip.image.DecodeMode.EXACT);
+        assertThat(parse("--image-decode", "fast").get(JobOptions.IMAGE_DECODE))
+                .isEqualTo(dev.siglipstream.siglip.image.DecodeMode.FAST);
+        assertThat(parse("-D", "siglip.image.decode=fast").get(JobOptions.IMAGE_DECODE))
+                .isEqualTo(dev.siglipstream.siglip.image.DecodeMode.FAST);
+        assertThatThrownBy(() -> parse("--image-decode", "draft"))
+                .hasMessageStartingWith("--image-decode: expected one of [exact, fast], got 'draft'");
     }
 
     @Test

@@ -1,0 +1,47 @@
+package dev.siglipstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.siglipstream.siglip.image.ImageDecoder;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real-photo-sizes table of {@code siglip bench}: its inputs, and one short run without Pillow. */
+class ImageSizesBenchTest {
+    @Test
+    void sizesBecomeGeneratedJpegsAndPathsFiles(@TempDir Path dir) throws Exception {
+        ImageSizesBench.Input gen = ImageSizesBench.Input.parse("320x200");
+        assertThat(gen.label()).isEqualTo("320x200");
+        assertThat(new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS).decode(gen.bytes()).width()).isEqualTo(320);
+        assertThat(ImageSizesBench.Input.parse("320x200").bytes()).isEqualTo(gen.bytes()); // deterministic
+        Path file = Files.write(dir.resolve("photo.jpg"), gen.bytes());
+        assertThat(ImageSizesBench.Input.parse(file.toString()).label()).isEqualTo("photo.jpg");
+        assertThatThrownBy(() -> ImageSizesBench.Input.parse("12MP")).hasMessageContaining("neither WxH nor an image file");
+        assertThatThrownBy(() -> ImageSizesBench.Input.parse("0x10")).hasMessageContaining("1x1 to 100 megapixels");
+    }
+
+    @Test
+    void printsOneRowPerSizeWithEveryJavaStep() throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        List<ImageSizesBench.Row> rows = new ImageSizesBench(32, ImageDecoder.DEFAULT_MAX_PIXELS, 1, 0.01, null)
+                .run(List.of(ImageSizesBench.Input.parse("64x48"), ImageSizesBench.Input.parse("600x400")),
+                        new PrintStream(buf, true, StandardCharsets.UTF_8));
+        assertThat(rows).extracting(ImageSizesBench.Row::label).containsExactly("64x48", "600x400");
+        for (ImageSizesBench.Row r : rows) {
+            assertThat(r.decode()).isPositive();
+            assertThat(r.resize()).isPositive();
+            assertThat(r.exact()).isPositive();
+            assertThat(r.fast()).isPositive();
+            assertThat(r.pillowFull()).isNaN();
+        }
+        String out = buf.toString(StandardCharsets.UTF_8);
+        assertThat(out).contains("image-size 600x400 decoded=600x400").contains("Real photo sizes").contains("cores@2500/s");
+    }
+}
