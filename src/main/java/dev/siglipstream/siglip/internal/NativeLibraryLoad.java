@@ -90,8 +90,9 @@ public final class NativeLibraryLoad {
             System.setProperty(ENGINE_CACHE_DIR, dir.toString());
             try {
                 load.run();
-                LOG.info("{}: native library held by another class loader after {} s; loaded a copy of its own from {}",
-                        library, wait.toSeconds(), dir);
+                LOG.warn("{}: native library held by another class loader after {} s; loaded a copy of its own from {}"
+                        + " (a class loader that stays alive keeps its classes and native copies: deploy/README.md,"
+                        + " section 6)", library, wait.toSeconds(), dir);
             } finally {
                 if (before == null) {
                     System.clearProperty(ENGINE_CACHE_DIR);
