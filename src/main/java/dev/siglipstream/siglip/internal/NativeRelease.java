@@ -44,8 +44,17 @@ public final class NativeRelease {
             return 0;
         }
         int changed = 0;
+        List<Thread> hooks;
         try {
-            for (Thread hook : shutdownHooks()) {
+            hooks = shutdownHooks();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.warn("Cannot unpin class loader {} from ONNX Runtime's shutdown hook ({}); each redeploy into this JVM"
+                    + " keeps one class loader. Run the JVM with --add-opens java.base/java.lang=ALL-UNNAMED.", loader, e.toString());
+            hooks = List.of();
+        }
+        // Hook by hook: one that cannot be inspected must not keep the others (ONNX Runtime's among them) pinned.
+        for (Thread hook : hooks) {
+            try {
                 Runnable target = (Runnable) field(Thread.class, "target").get(hook);
                 if (target == null || !target.getClass().getName().equals(ORT_CLOSER)) {
                     continue;
@@ -55,13 +64,14 @@ public final class NativeRelease {
                     Runtime.getRuntime().removeShutdownHook(hook);
                     target.run();
                     changed++;
-                } else if (clear(hook, loader, target.getClass().getClassLoader())) {
+                } else if (clear(hook, loader, target.getClass().getClassLoader(), true)) {
                     changed++;
                 }
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                LOG.warn("Cannot unpin class loader {} from the shutdown hook '{}' ({}); each redeploy into this JVM"
+                        + " keeps one class loader. Run the JVM with --add-opens java.base/java.lang=ALL-UNNAMED.",
+                        loader, hook.getName(), e.toString());
             }
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.warn("Cannot unpin class loader {} from ONNX Runtime's shutdown hook ({}); each redeploy into this JVM"
-                    + " keeps one class loader. Run the JVM with --add-opens java.base/java.lang=ALL-UNNAMED.", loader, e.toString());
         }
         changed += threads(loader);
         changed += imageIoProviders(loader);
@@ -114,7 +124,7 @@ public final class NativeRelease {
                 continue;
             }
             try {
-                if (clear(t, loader, ClassLoader.getSystemClassLoader())) {
+                if (clear(t, loader, ClassLoader.getSystemClassLoader(), false)) {
                     LOG.info("Thread '{}' referred to the released class loader (context class loader or inherited "
                             + "access-control context); cleared", t.getName());
                     changed++;
@@ -156,7 +166,8 @@ public final class NativeRelease {
      * Clears a thread's references to {@code loader}: its context class loader (set to {@code replacement}) and its
      * inherited access-control context; returns whether there were any.
      */
-    private static boolean clear(Thread thread, ClassLoader loader, ClassLoader replacement) throws ReflectiveOperationException {
+    private static boolean clear(Thread thread, ClassLoader loader, ClassLoader replacement, boolean dropUnreadable)
+            throws ReflectiveOperationException {
         boolean pinned = false;
         ClassLoader ccl = thread.getContextClassLoader();
         if (ccl != null && isOrUses(ccl, loader)) {
@@ -165,7 +176,10 @@ public final class NativeRelease {
         }
         Field acc = field(Thread.class, "inheritedAccessControlContext");
         Object context = acc.get(thread);
-        if (context != null && refersTo(context, loader)) {
+        // An unreadable context (java.security not opened) of a thread that only exists for the loader's sake
+        // (ONNX Runtime's unstarted shutdown hook) is dropped: without a security manager it is never consulted.
+        Boolean refers = context == null ? Boolean.FALSE : refersTo(context, loader);
+        if (refers == null ? dropUnreadable && System.getSecurityManager() == null : refers) {
             acc.set(thread, null);
             pinned = true;
         }
@@ -195,8 +209,15 @@ public final class NativeRelease {
     }
 
     /** Whether an AccessControlContext holds a protection domain of {@code loader}'s classes. */
-    private static boolean refersTo(Object context, ClassLoader loader) throws ReflectiveOperationException {
-        Object[] domains = (Object[]) field(context.getClass(), "context").get(context);
+    /** Whether it does; null when its domains cannot be read. */
+    private static Boolean refersTo(Object context, ClassLoader loader) throws ReflectiveOperationException {
+        Object[] domains;
+        try {
+            domains = (Object[]) field(context.getClass(), "context").get(context);
+        } catch (RuntimeException notOpened) {
+            // java.security is not opened to us (Flink's JVM options open java.lang but not java.security)
+            return null;
+        }
         if (domains == null) {
             return false;
         }

@@ -78,7 +78,7 @@ class SiglipConfigTest {
     @Test
     void missingFile() {
         assertThatThrownBy(() -> SiglipConfig.load(tmp.resolve("config.json")))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("file not found");
+                .isInstanceOf(ConfigException.class).hasMessageContaining("no config.json").hasMessageContaining("siglip download");
     }
 
     @Test
