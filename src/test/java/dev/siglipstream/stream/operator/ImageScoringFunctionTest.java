@@ -451,7 +451,6 @@ class ImageScoringFunctionTest {
         // Behind at most the expensive image already being decoded (one thread), not behind all that were queued.
         assertThat(expensiveMeanwhile).as("expensive images finished while the cheap ones waited (%d done before, "
                 + "cheap waited %s, one expensive image takes %s)", expensiveBefore, cheapWait, one).isLessThanOrEqualTo(1);
-        assertThat(cheapWait).isLessThan(one.multipliedBy(3));
     }
 
     private static CountDownLatch entered() {
