@@ -81,6 +81,12 @@ class SchemaRegistryJobITCase {
         c.set(JobOptions.SCHEMA_REGISTRY_RETRIES, 2);
         c.set(JobOptions.SCHEMA_REGISTRY_RETRY_BACKOFF, Duration.ofMillis(100));
         c.set(JobOptions.SCHEMA_REGISTRY_TIMEOUT, Duration.ofSeconds(2));
+        // As deployed: a registry that does not answer in time fails the task, and Flink restarts it from the
+        // checkpoint, backing off up to 4 s (a cold registry on a busy machine can miss the 2 s timeout).
+        c.setString("restart-strategy.type", "exponential-delay");
+        c.setString("restart-strategy.exponential-delay.initial-backoff", "500 ms");
+        c.setString("restart-strategy.exponential-delay.max-backoff", "4 s");
+        c.setString("restart-strategy.exponential-delay.attempts-before-reset-backoff", "1000");
         return c;
     }
 
@@ -180,11 +186,6 @@ class SchemaRegistryJobITCase {
             KAFKA.produce(first, true);
 
             Configuration conf = conf(p, proxied(proxy));
-            // The registry being down fails the task; Flink restarts it from the checkpoint, backing off up to 4 s.
-            conf.setString("restart-strategy.type", "exponential-delay");
-            conf.setString("restart-strategy.exponential-delay.initial-backoff", "500 ms");
-            conf.setString("restart-strategy.exponential-delay.max-backoff", "4 s");
-            conf.setString("restart-strategy.exponential-delay.attempts-before-reset-backoff", "1000");
             JobClient job = start(conf);
             assertThat(JobHarness.await(job, KAFKA, p + "-labels", half, Duration.ofMinutes(2))).hasSize(half);
 
