@@ -118,7 +118,7 @@ abstract class FlinkClusterScenarios {
                 .allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(loadersKeptAfterCancel()));
     }
 
-    /** How many user-code class loaders this variant may keep alive after a cancel (none, unless it says why). */
+    /** How many user-code class loaders this variant may keep alive after a cancel: none. */
     int loadersKeptAfterCancel() {
         return 0;
     }
