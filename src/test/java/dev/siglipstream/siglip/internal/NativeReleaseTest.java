@@ -24,7 +24,8 @@ class NativeReleaseTest {
         Class.forName("ai.onnxruntime.OrtEnvironment", true, isolated).getMethod("getEnvironment").invoke(null);
         assertThat(ortHooksOf(isolated)).as("ONNX Runtime's shutdown hook pins the loader").isEqualTo(1);
 
-        assertThat(NativeRelease.release(isolated)).isEqualTo(1);
+        // At least its ONNX Runtime hook; in a busy JVM a thread or two may refer to the loader as well (also cleared).
+        assertThat(NativeRelease.release(isolated)).isGreaterThanOrEqualTo(1);
         assertThat(ortHooksOf(isolated)).isZero();
 
         WeakReference<ClassLoader> ref = new WeakReference<>(isolated);
