@@ -1,0 +1,30 @@
+package dev.siglipstream.flink.sql;
+
+import dev.siglipstream.siglip.image.DecodeMode;
+import dev.siglipstream.stream.model.ModelSpec;
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * A SigLIP SQL model's settings, checked by {@link SiglipModelProviderFactory} and shipped with the query.
+ *
+ * @param spec the shared session to score on (model, device, batching)
+ * @param maxImagePixels images with more pixels are refused before decoding
+ * @param decodeMode how JPEGs are decoded
+ * @param labels the candidate labels, in the order given
+ * @param hypotheses each label through the template: the texts the text tower embeds
+ * @param topK labels kept per image; null keeps all
+ * @param threshold lowest score kept; null keeps all
+ * @param outputs the model's OUTPUT columns, in their declared order
+ */
+record PredictSettings(
+        ModelSpec spec,
+        long maxImagePixels,
+        DecodeMode decodeMode,
+        List<String> labels,
+        List<String> hypotheses,
+        Integer topK,
+        Float threshold,
+        List<OutputColumn> outputs) implements Serializable {
+    private static final long serialVersionUID = 1L;
+}
