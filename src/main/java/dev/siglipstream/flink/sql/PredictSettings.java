@@ -1,7 +1,9 @@
 package dev.siglipstream.flink.sql;
 
 import dev.siglipstream.siglip.image.DecodeMode;
+import dev.siglipstream.stream.model.ModelLoader;
 import dev.siglipstream.stream.model.ModelSpec;
+import dev.siglipstream.stream.model.SiglipModelLoader;
 import java.io.Serializable;
 import java.util.List;
 
@@ -27,4 +29,9 @@ record PredictSettings(
         Float threshold,
         List<OutputColumn> outputs) implements Serializable {
     private static final long serialVersionUID = 1L;
+
+    /** Opens the library's model with these settings' image limits. */
+    ModelLoader loader() {
+        return new SiglipModelLoader(maxImagePixels, decodeMode);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.siglipstream.flink.sql;
 
+import dev.siglipstream.stream.model.ModelLoader;
 import java.util.Collection;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -16,15 +17,22 @@ public final class SiglipPredictFunction extends PredictFunction {
     private static final long serialVersionUID = 1L;
 
     private final PredictSettings settings;
+    private final ModelLoader loader;
     private transient SiglipTagger tagger;
 
     SiglipPredictFunction(PredictSettings settings) {
+        this(settings, settings.loader());
+    }
+
+    /** With the model opened by {@code loader} (tests wrap the library's model to watch its batches). */
+    SiglipPredictFunction(PredictSettings settings, ModelLoader loader) {
         this.settings = settings;
+        this.loader = loader;
     }
 
     @Override
     public void open(FunctionContext context) throws Exception {
-        tagger = SiglipTagger.open(settings, context);
+        tagger = SiglipTagger.open(settings, loader, context);
     }
 
     @Override

@@ -4,9 +4,9 @@ import dev.siglipstream.siglip.pipeline.LabelScore;
 import dev.siglipstream.siglip.pipeline.Scoring;
 import dev.siglipstream.stream.gpu.GpuDevices;
 import dev.siglipstream.stream.model.ImageRejectedException;
+import dev.siglipstream.stream.model.ModelLoader;
 import dev.siglipstream.stream.model.ModelSpec;
 import dev.siglipstream.stream.model.SharedModels;
-import dev.siglipstream.stream.model.SiglipModelLoader;
 import java.nio.FloatBuffer;
 import java.util.Collection;
 import java.util.List;
@@ -46,8 +46,11 @@ final class SiglipTagger implements AutoCloseable {
         group.gauge("batchQueueDepth", handle::queueDepth);
     }
 
-    /** Joins (or opens) the session for the settings, on this instance's GPU when the provider is one. */
-    static SiglipTagger open(PredictSettings settings, FunctionContext context) throws Exception {
+    /**
+     * Joins (or opens, with {@code loader}) the session for the settings, on this instance's GPU when the
+     * provider is one.
+     */
+    static SiglipTagger open(PredictSettings settings, ModelLoader loader, FunctionContext context) throws Exception {
         ModelSpec spec = settings.spec();
         if (!"cpu".equals(spec.provider())) {
             OptionalInt gpu = GpuDevices.deviceIndex(context.getExternalResourceInfos(GpuDevices.RESOURCE_NAME),
@@ -56,8 +59,7 @@ final class SiglipTagger implements AutoCloseable {
                 spec = spec.onDevice(spec.provider(), gpu.getAsInt());
             }
         }
-        SharedModels.Handle handle = SharedModels.acquire(spec,
-                new SiglipModelLoader(settings.maxImagePixels(), settings.decodeMode()));
+        SharedModels.Handle handle = SharedModels.acquire(spec, loader);
         // Encode the labels now: the first image then waits only for its own batch.
         handle.textEmbeddings(settings.hypotheses());
         return new SiglipTagger(settings, handle, context.getMetricGroup());
