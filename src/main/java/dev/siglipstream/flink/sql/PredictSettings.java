@@ -1,6 +1,7 @@
 package dev.siglipstream.flink.sql;
 
 import dev.siglipstream.siglip.image.DecodeMode;
+import dev.siglipstream.stream.fetch.FetchPolicy;
 import dev.siglipstream.stream.model.ModelLoader;
 import dev.siglipstream.stream.model.ModelSpec;
 import dev.siglipstream.stream.model.SiglipModelLoader;
@@ -18,6 +19,7 @@ import java.util.List;
  * @param topK labels kept per image; null keeps all
  * @param threshold lowest score kept; null keeps all
  * @param outputs the model's OUTPUT columns, in their declared order
+ * @param fetchPolicy how images are fetched when the INPUT is a URI column; null when it holds the image bytes
  */
 record PredictSettings(
         ModelSpec spec,
@@ -27,7 +29,8 @@ record PredictSettings(
         List<String> hypotheses,
         Integer topK,
         Float threshold,
-        List<OutputColumn> outputs) implements Serializable {
+        List<OutputColumn> outputs,
+        FetchPolicy fetchPolicy) implements Serializable {
     private static final long serialVersionUID = 1L;
 
     /** Opens the library's model with these settings' image limits. */

@@ -78,4 +78,25 @@ public final class SiglipModelOptions {
             .enumType(DecodeMode.class).defaultValue(DecodeMode.EXACT)
             .withDescription("exact: every image decoded at full size, pixels identical to transformers + Pillow; "
                     + "fast: large baseline JPEGs decoded at 1/4 or 1/8 scale in the DCT domain first.");
+
+    public static final ConfigOption<String> URI_ALLOWLIST = key("uri-allowlist")
+            .stringType().noDefaultValue()
+            .withDescription("For a model whose INPUT is a STRING column of image URIs: where images may be fetched "
+                    + "from, comma-separated (https://images.example.com, https://*.example.com, http://host:8080/images/, "
+                    + "file:///data/images). Required with a URI input; loopback, private and cloud-metadata addresses "
+                    + "are refused unless fetch-allow-private-addresses is on.");
+    public static final ConfigOption<Long> FETCH_MAX_BYTES = key("fetch-max-bytes")
+            .longType().defaultValue(20L * 1024 * 1024)
+            .withDescription("Largest image fetched by URI, in bytes (counted while reading).");
+    public static final ConfigOption<Duration> FETCH_TIMEOUT = key("fetch-timeout")
+            .durationType().defaultValue(Duration.ofSeconds(30))
+            .withDescription("Longest time for one fetch, redirects included.");
+    public static final ConfigOption<Boolean> FETCH_ALLOW_PRIVATE_ADDRESSES = key("fetch-allow-private-addresses")
+            .booleanType().defaultValue(false)
+            .withDescription("Also fetch from loopback, private, link-local and cloud-metadata addresses on the "
+                    + "allowlist (tests and trusted networks only).");
+    public static final ConfigOption<Integer> FETCH_THREADS = key("fetch-threads")
+            .intType().defaultValue(8)
+            .withDescription("Threads of the task manager's pool that fetches images by URI (blocking I/O, apart from "
+                    + "decoding).");
 }

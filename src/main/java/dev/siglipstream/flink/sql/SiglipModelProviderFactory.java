@@ -5,8 +5,10 @@ import static dev.siglipstream.flink.sql.SiglipModelOptions.*;
 import dev.siglipstream.siglip.onnx.ExecutionProvider;
 import dev.siglipstream.siglip.onnx.ModelVariant;
 import dev.siglipstream.siglip.pipeline.ZeroShotImageClassifier;
+import dev.siglipstream.stream.fetch.FetchPolicy;
 import dev.siglipstream.stream.model.ModelSpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -37,7 +39,8 @@ import org.apache.flink.table.types.logical.LogicalTypeFamily;
  * SELECT id, labels, scores FROM ML_PREDICT(TABLE images, MODEL tagger, DESCRIPTOR(image));
  * }</pre>
  *
- * <p>The INPUT is one BYTES (or BINARY/VARBINARY) column: an encoded image (JPEG, PNG, WebP, ...). The
+ * <p>The INPUT is one BYTES (or BINARY/VARBINARY) column, an encoded image (JPEG, PNG, WebP, ...), or one
+ * STRING column of image URIs, fetched from the places {@code uri-allowlist} names. The
  * OUTPUT declares any of {@code labels ARRAY<STRING>}, {@code scores ARRAY<FLOAT>} (ranked best first, cut
  * by {@code top-k} and {@code threshold}), {@code embedding ARRAY<FLOAT>} and {@code error STRING}. An image
  * that cannot be scored (NULL, undecodable, too large) gives NULL outputs and, in {@code error}, the reason;
@@ -61,7 +64,7 @@ public final class SiglipModelProviderFactory implements ModelProviderFactory {
     public Set<ConfigOption<?>> optionalOptions() {
         return new HashSet<>(List.of(TEMPLATE, TOP_K, THRESHOLD, MAX_BATCH_SIZE, MAX_BATCH_DELAY, EXECUTION_PROVIDER,
                 DEVICE_ID, ALLOW_CPU_FALLBACK, VARIANT, INTRA_OP_THREADS, PREPROCESS_THREADS, MAX_IMAGE_PIXELS,
-                IMAGE_DECODE));
+                IMAGE_DECODE, URI_ALLOWLIST, FETCH_MAX_BYTES, FETCH_TIMEOUT, FETCH_ALLOW_PRIVATE_ADDRESSES, FETCH_THREADS));
     }
 
     @Override
@@ -75,7 +78,7 @@ public final class SiglipModelProviderFactory implements ModelProviderFactory {
 
     /** Every option and both schemas checked together; the first problem is thrown, naming the model and the option. */
     static PredictSettings settings(String model, ReadableConfig o, ResolvedSchema input, ResolvedSchema output) {
-        checkInput(model, input);
+        boolean uris = uriInput(model, input);
         List<OutputColumn> outputs = outputs(model, output);
         List<String> labels = labels(model, o.get(LABELS));
         String template = o.get(TEMPLATE);
@@ -114,6 +117,14 @@ public final class SiglipModelProviderFactory implements ModelProviderFactory {
         } catch (IllegalArgumentException e) {
             throw invalid(model, VARIANT, e.getMessage());
         }
+        FetchPolicy fetch = uris ? fetchPolicy(model, o) : null;
+        if (!uris && o.getOptional(URI_ALLOWLIST).isPresent()) {
+            throw invalid(model, URI_ALLOWLIST, "is for a model whose INPUT is a STRING column of image URIs; this one's is "
+                    + "image bytes");
+        }
+        if (o.get(FETCH_THREADS) < 1) {
+            throw invalid(model, FETCH_THREADS, "must be at least 1, got " + o.get(FETCH_THREADS));
+        }
         for (ConfigOption<Integer> nonNegative : List.of(INTRA_OP_THREADS, PREPROCESS_THREADS, DEVICE_ID)) {
             if (o.get(nonNegative) < 0) {
                 throw invalid(model, nonNegative, "must not be negative, got " + o.get(nonNegative));
@@ -130,9 +141,9 @@ public final class SiglipModelProviderFactory implements ModelProviderFactory {
         ModelSpec spec = new ModelSpec(location, provider.name().toLowerCase(java.util.Locale.ROOT),
                 provider.isGpu() ? o.get(DEVICE_ID) : -1, o.get(VARIANT), o.get(INTRA_OP_THREADS), false, null,
                 o.get(ALLOW_CPU_FALLBACK), maxBatch, o.get(MAX_BATCH_DELAY).toMillis(), false, 1, false,
-                o.get(PREPROCESS_THREADS), null, 1);
+                o.get(PREPROCESS_THREADS), null, o.get(FETCH_THREADS));
         return new PredictSettings(spec, o.get(MAX_IMAGE_PIXELS), o.get(IMAGE_DECODE), labels, hypotheses, topK,
-                threshold, outputs);
+                threshold, outputs, fetch);
     }
 
     /** Comma-separated labels, trimmed; none empty, none twice. */
@@ -152,12 +163,30 @@ public final class SiglipModelProviderFactory implements ModelProviderFactory {
         return List.copyOf(out);
     }
 
-    private static void checkInput(String model, ResolvedSchema input) {
+    /** True for one STRING column of image URIs, false for one BYTES column of encoded images. */
+    private static boolean uriInput(String model, ResolvedSchema input) {
         List<Column> columns = input.getColumns();
         LogicalType type = columns.size() == 1 ? columns.get(0).getDataType().getLogicalType() : null;
-        if (type == null || !type.is(LogicalTypeFamily.BINARY_STRING)) {
-            throw new ValidationException("SigLIP model " + model + ": INPUT must be one column of encoded image bytes, "
-                    + "e.g. INPUT (image BYTES), got INPUT (" + describe(columns) + ")");
+        if (type == null || !(type.is(LogicalTypeFamily.BINARY_STRING) || type.is(LogicalTypeFamily.CHARACTER_STRING))) {
+            throw new ValidationException("SigLIP model " + model + ": INPUT must be one column, either encoded image bytes "
+                    + "(INPUT (image BYTES)) or image URIs to fetch (INPUT (uri STRING)), got INPUT (" + describe(columns) + ")");
+        }
+        return type.is(LogicalTypeFamily.CHARACTER_STRING);
+    }
+
+    private static FetchPolicy fetchPolicy(String model, ReadableConfig o) {
+        List<String> allow = o.getOptional(URI_ALLOWLIST).stream()
+                .flatMap(v -> Arrays.stream(v.split(","))).map(String::trim).filter(e -> !e.isEmpty()).toList();
+        if (allow.isEmpty()) {
+            throw invalid(model, URI_ALLOWLIST, "is required when the INPUT is a STRING column of image URIs: name where "
+                    + "images may be fetched from, e.g. 'https://images.example.com,file:///data/images'");
+        }
+        try {
+            return FetchPolicy.builder().allow(allow).maxBytes(o.get(FETCH_MAX_BYTES)).totalTimeout(o.get(FETCH_TIMEOUT))
+                    .allowPrivateAddresses(o.get(FETCH_ALLOW_PRIVATE_ADDRESSES)).build();
+        } catch (IllegalArgumentException e) {
+            throw new ValidationException("SigLIP model " + model + ": the fetch options (" + URI_ALLOWLIST.key() + ", "
+                    + FETCH_MAX_BYTES.key() + ", " + FETCH_TIMEOUT.key() + "): " + e.getMessage(), e);
         }
     }
 

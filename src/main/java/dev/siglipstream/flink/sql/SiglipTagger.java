@@ -2,15 +2,19 @@ package dev.siglipstream.flink.sql;
 
 import dev.siglipstream.siglip.pipeline.LabelScore;
 import dev.siglipstream.siglip.pipeline.Scoring;
+import dev.siglipstream.stream.fetch.FetchException;
+import dev.siglipstream.stream.fetch.ImageFetcher;
 import dev.siglipstream.stream.gpu.GpuDevices;
 import dev.siglipstream.stream.model.ImageRejectedException;
 import dev.siglipstream.stream.model.ModelLoader;
 import dev.siglipstream.stream.model.ModelSpec;
 import dev.siglipstream.stream.model.SharedModels;
+import dev.siglipstream.stream.model.WorkPool;
 import java.nio.FloatBuffer;
 import java.util.Collection;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.flink.metrics.Counter;
@@ -24,9 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One parallel instance of a SigLIP SQL model: decodes each image on the shared session's preprocessing
- * pool, queues it for the session's micro-batcher, and ranks its scores against the model's labels on the
- * finishing pool, completing with one output row. Never blocks the caller. Owns its handle on the shared
+ * One parallel instance of a SigLIP SQL model: fetches each image given by URI on the shared session's fetch
+ * pool, decodes it on its preprocessing pool, queues it for the session's micro-batcher, and ranks its scores
+ * against the model's labels on the finishing pool, completing with one output row. Never blocks the caller. Owns its handle on the shared
  * session: {@link #close} releases it (the last handle closes the model).
  */
 final class SiglipTagger implements AutoCloseable {
@@ -34,12 +38,15 @@ final class SiglipTagger implements AutoCloseable {
 
     private final PredictSettings settings;
     private final SharedModels.Handle handle;
+    /** Fetches the images of a URI input; null when the input holds the image bytes. */
+    private final ImageFetcher fetcher;
     private final Counter scored;
     private final Counter failed;
 
     private SiglipTagger(PredictSettings settings, SharedModels.Handle handle, MetricGroup metrics) {
         this.settings = settings;
         this.handle = handle;
+        this.fetcher = settings.fetchPolicy() == null ? null : new ImageFetcher(settings.fetchPolicy());
         MetricGroup group = metrics.addGroup("siglip");
         this.scored = group.counter("imagesScored");
         this.failed = group.counter("imagesFailed");
@@ -66,28 +73,33 @@ final class SiglipTagger implements AutoCloseable {
     }
 
     /**
-     * The output row of the image in column 0 of {@code input}. An image that cannot be scored gives NULL
+     * The output row of the image (or image URI) in column 0 of {@code input}. An image that cannot be scored gives NULL
      * outputs and its reason in the error column; a failure of the model itself fails the future.
      */
     CompletableFuture<Collection<RowData>> predict(RowData input) {
-        byte[] image = input.isNullAt(0) ? null : input.getBinary(0);
-        if (image == null || image.length == 0) {
-            return CompletableFuture.completedFuture(List.of(unscored(image == null ? "the image is NULL" : "the image is empty (0 bytes)")));
-        }
-        CompletableFuture<float[][]> texts = handle.textEmbeddings(settings.hypotheses());
-        CompletableFuture<float[]> pixels = new CompletableFuture<>();
-        try {
-            handle.preprocessPool().submit(0, () -> {
+        CompletableFuture<byte[]> image;
+        if (fetcher == null) {
+            byte[] bytes = input.isNullAt(0) ? null : input.getBinary(0);
+            if (bytes == null || bytes.length == 0) {
+                return CompletableFuture.completedFuture(List.of(unscored(bytes == null ? "the image is NULL" : "the image is empty (0 bytes)")));
+            }
+            image = CompletableFuture.completedFuture(bytes);
+        } else {
+            String uri = input.isNullAt(0) ? null : input.getString(0).toString().trim();
+            if (uri == null || uri.isEmpty()) {
+                return CompletableFuture.completedFuture(List.of(unscored(uri == null ? "the image URI is NULL" : "the image URI is empty")));
+            }
+            image = on(handle.fetchPool(), () -> {
                 try {
-                    pixels.complete(preprocess(image));
-                } catch (Throwable t) {
-                    pixels.completeExceptionally(t);
+                    return fetcher.fetch(uri);
+                } catch (FetchException e) {
+                    throw new UnscorableImage(e.getMessage(), e);
                 }
             });
-        } catch (RuntimeException e) {
-            pixels.completeExceptionally(e);
         }
-        return pixels
+        CompletableFuture<float[][]> texts = handle.textEmbeddings(settings.hypotheses());
+        return image
+                .thenCompose(bytes -> on(handle.preprocessPool(), () -> preprocess(bytes)))
                 .thenCompose(px -> texts.whenComplete((t, err) -> {
                     if (err != null) {
                         handle.recycle(px);
@@ -96,6 +108,23 @@ final class SiglipTagger implements AutoCloseable {
                 // ranked on the finishing pool, so the inference thread goes straight to the next batch
                 .thenApplyAsync(this::scored, handle.finishPool())
                 .exceptionally(this::unscoredOrRethrow);
+    }
+
+    /** {@code task} on {@code pool}; a refusal to queue it fails the future. */
+    private static <T> CompletableFuture<T> on(WorkPool pool, Callable<T> task) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        try {
+            pool.submit(0, () -> {
+                try {
+                    f.complete(task.call());
+                } catch (Throwable t) {
+                    f.completeExceptionally(t);
+                }
+            });
+        } catch (RuntimeException e) {
+            f.completeExceptionally(e);
+        }
+        return f;
     }
 
     private float[] preprocess(byte[] image) throws UnscorableImage {

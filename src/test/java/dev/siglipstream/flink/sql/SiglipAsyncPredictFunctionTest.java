@@ -46,7 +46,7 @@ class SiglipAsyncPredictFunctionTest {
                 IMAGES.size(), 60_000, false, 1, false, 2, null, 1);
         PredictSettings settings = new PredictSettings(spec, 40_000_000L, DecodeMode.EXACT, LABELS,
                 LABELS.stream().map(l -> ZeroShotImageClassifier.hypothesis(ZeroShotImageClassifier.DEFAULT_TEMPLATE, l)).toList(),
-                null, null, List.of(OutputColumn.LABELS, OutputColumn.SCORES, OutputColumn.ERROR));
+                null, null, List.of(OutputColumn.LABELS, OutputColumn.SCORES, OutputColumn.ERROR), null);
         int sessionsBefore = SharedModels.openSessions();
         SiglipAsyncPredictFunction first = new SiglipAsyncPredictFunction(settings, new RecordingLoader());
         SiglipAsyncPredictFunction second = new SiglipAsyncPredictFunction(settings, new RecordingLoader());

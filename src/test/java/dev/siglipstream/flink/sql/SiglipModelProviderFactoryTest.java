@@ -115,6 +115,28 @@ class SiglipModelProviderFactoryTest {
     }
 
     @Test
+    void aUriInputIsFetchedFromTheAllowlistOnly() {
+        PredictSettings s = provider("INPUT (uri STRING) OUTPUT (labels ARRAY<STRING>)",
+                "'labels' = 'cat', 'uri-allowlist' = 'https://images.example.com, file:///data/images', "
+                        + "'fetch-max-bytes' = '1000', 'fetch-timeout' = '2 s', 'fetch-threads' = '3'").settings();
+        assertThat(s.fetchPolicy().allowlist()).containsExactly("https://images.example.com", "file:///data/images");
+        assertThat(s.fetchPolicy().maxBytes()).isEqualTo(1000L);
+        assertThat(s.fetchPolicy().totalTimeout()).hasSeconds(2);
+        assertThat(s.fetchPolicy().allowPrivateAddresses()).isFalse();
+        assertThat(s.spec().fetchThreads()).isEqualTo(3);
+        assertThat(provider("INPUT (image BYTES) OUTPUT (labels ARRAY<STRING>)", "'labels' = 'cat'").settings().fetchPolicy())
+                .as("image bytes are not fetched").isNull();
+
+        assertThat(error("INPUT (uri STRING) OUTPUT (labels ARRAY<STRING>)", options("'labels' = 'cat'"), "uri"))
+                .contains("option 'uri-allowlist' is required when the INPUT is a STRING column of image URIs");
+        assertThat(error("INPUT (uri STRING) OUTPUT (labels ARRAY<STRING>)",
+                options("'labels' = 'cat', 'uri-allowlist' = 'ftp://host'"), "uri"))
+                .contains("the fetch options (uri-allowlist, fetch-max-bytes, fetch-timeout)").contains("ftp://host");
+        assertThat(errorWith("'labels' = 'cat', 'uri-allowlist' = 'https://images.example.com'"))
+                .contains("option 'uri-allowlist' is for a model whose INPUT is a STRING column of image URIs");
+    }
+
+    @Test
     void anUnknownOptionIsRefusedWithTheKnownOnes() {
         assertThat(errorWith("'labels' = 'cat', 'lables' = 'dog'")).contains("Unsupported options").contains("lables")
                 .contains("labels");
@@ -122,8 +144,9 @@ class SiglipModelProviderFactoryTest {
 
     @Test
     void schemasItCannotFillAreRefusedWithWhatItTakes() {
-        assertThat(error("INPUT (uri STRING) OUTPUT (labels ARRAY<STRING>)", options("'labels' = 'cat'"), "uri"))
-                .contains("INPUT must be one column of encoded image bytes, e.g. INPUT (image BYTES), got INPUT (uri STRING)");
+        assertThat(error("INPUT (image BYTES, uri STRING) OUTPUT (labels ARRAY<STRING>)", options("'labels' = 'cat'"), "image, uri"))
+                .contains("INPUT must be one column, either encoded image bytes (INPUT (image BYTES)) or image URIs to "
+                        + "fetch (INPUT (uri STRING)), got INPUT (image BYTES, uri STRING)");
         assertThat(error("INPUT (image BYTES) OUTPUT (labels ARRAY<INT>)", options("'labels' = 'cat'"), "image"))
                 .contains("OUTPUT column labels ARRAY<INT> is not one it gives")
                 .contains("labels ARRAY<STRING>, scores ARRAY<FLOAT>, embedding ARRAY<FLOAT>, error STRING");

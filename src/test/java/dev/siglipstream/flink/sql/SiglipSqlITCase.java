@@ -11,12 +11,14 @@ import dev.siglipstream.stream.model.SharedModels;
 import dev.siglipstream.testutils.Conformance;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -116,15 +118,55 @@ class SiglipSqlITCase {
         }
     }
 
+    @Test
+    void imageUrisAreFetchedFromTheAllowlistAndScoredAsTheLibraryScoresTheirFiles() throws Exception {
+        Path dir = Conformance.image("photo_q90_420").getParent();
+        Map<String, String> uris = new LinkedHashMap<>();
+        for (String id : List.of("photo_q90_420", "progressive", "palette")) {
+            uris.put(id, Conformance.image(id).toUri().toString());
+        }
+        uris.put("outside", Conformance.root().resolve("cases.json").toUri().toString());
+        uris.put("missing", dir.resolve("no-such-image.jpg").toUri().toString());
+        StreamTableEnvironment tEnv = tableEnvironment("uri", Types.STRING, uris);
+        tEnv.executeSql("CREATE MODEL tagger INPUT (uri STRING) OUTPUT (labels ARRAY<STRING>, scores ARRAY<FLOAT>, error STRING) "
+                + "WITH ('provider' = 'siglip', 'model' = '" + Conformance.tinyModel() + "', 'labels' = 'cat,dog,car', "
+                + "'uri-allowlist' = '" + dir.toUri() + "')");
+        Map<String, Row> rows = collect(tEnv.executeSql("SELECT id, labels, scores, error "
+                + "FROM ML_PREDICT(TABLE images, MODEL tagger, DESCRIPTOR(uri))"), 0);
+        assertThat(rows).containsOnlyKeys(uris.keySet());
+        assertThat((String) rows.get("outside").getField(3)).startsWith("URI_NOT_ALLOWED");
+        assertThat(rows.get("outside").getField(1)).isNull();
+        assertThat((String) rows.get("missing").getField(3)).startsWith("FETCH_FAILED");
+        try (SiglipModel model = SiglipModel.load(Conformance.tinyModel(), OnnxOptions.defaults())) {
+            ZeroShotImageClassifier library = new ZeroShotImageClassifier(model);
+            for (String id : List.of("photo_q90_420", "progressive", "palette")) {
+                List<LabelScore> expected = library.classify(List.of(Files.readAllBytes(Conformance.image(id))),
+                        List.of("cat", "dog", "car"), ZeroShotImageClassifier.Options.defaults()).get(0);
+                Row row = rows.get(id);
+                assertThat(row.getField(3)).as("error of %s", id).isNull();
+                assertThat((String[]) row.getField(1)).containsExactlyElementsOf(expected.stream().map(LabelScore::label).toList());
+                Float[] scores = (Float[]) row.getField(2);
+                for (int i = 0; i < expected.size(); i++) {
+                    assertThat((double) scores[i]).isCloseTo(expected.get(i).score(), within(TOLERANCE));
+                }
+            }
+        }
+    }
+
     /** A table environment on the MiniCluster with a table {@code images (id STRING, image BYTES)}. */
     private static StreamTableEnvironment tableEnvironment(Map<String, byte[]> images) {
+        return tableEnvironment("image", Types.PRIMITIVE_ARRAY(Types.BYTE), images);
+    }
+
+    /** A table environment on the MiniCluster with a table {@code images (id STRING, <column> <type>)}. */
+    private static StreamTableEnvironment tableEnvironment(String column, TypeInformation<?> type, Map<String, ?> values) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
         List<Row> rows = new ArrayList<>();
-        images.forEach((id, bytes) -> rows.add(Row.of(id, bytes)));
+        values.forEach((id, value) -> rows.add(Row.of(id, value)));
         tEnv.createTemporaryView("images", tEnv.fromDataStream(env.fromData(rows)
-                .returns(Types.ROW_NAMED(new String[] {"id", "image"}, Types.STRING, Types.PRIMITIVE_ARRAY(Types.BYTE)))));
+                .returns(Types.ROW_NAMED(new String[] {"id", column}, Types.STRING, type))));
         return tEnv;
     }
 
