@@ -77,11 +77,57 @@ class SiglipAsyncPredictFunctionTest {
                 List<LabelScore> expected = library.classify(List.of(images.get(i)), LABELS,
                         ZeroShotImageClassifier.Options.defaults()).get(0);
                 assertThat(row.isNullAt(2)).as("no error for %s", IMAGES.get(i)).isTrue();
+                assertThat(row.getArray(0).size()).isEqualTo(expected.size());
                 for (int k = 0; k < expected.size(); k++) {
-                    assertThat(row.getArray(0).getString(k).toString()).isEqualTo(expected.get(k).label());
-                    assertThat((double) row.getArray(1).getFloat(k)).isCloseTo(expected.get(k).score(), within(1e-5));
+                    // the same score at each rank, and each label its own score (labels that tie may swap)
+                    String label = row.getArray(0).getString(k).toString();
+                    float score = row.getArray(1).getFloat(k);
+                    assertThat((double) score).isCloseTo(expected.get(k).score(), within(1e-5));
+                    assertThat((double) score).as("score of %s", label).isCloseTo(
+                            expected.stream().filter(e -> e.label().equals(label)).findFirst().orElseThrow().score(), within(1e-5));
                 }
             }
+        }
+    }
+
+    @Test
+    void topKAndThresholdCutTheRankingAsTheLibrarysPipelineDoes() throws Exception {
+        byte[] image = Files.readAllBytes(Conformance.image("photo_q90_420"));
+        List<LabelScore> all;
+        try (SiglipModel model = SiglipModel.load(Conformance.tinyModel(), OnnxOptions.defaults())) {
+            all = new ZeroShotImageClassifier(model).classify(List.of(image), LABELS, ZeroShotImageClassifier.Options.defaults()).get(0);
+        }
+        List<String> ranked = all.stream().map(LabelScore::label).toList();
+        // between two different scores (the tiny model saturates some at 1.0): the threshold keeps those above
+        int keep = 1;
+        while (all.get(keep - 1).score() == all.get(keep).score()) {
+            keep++;
+        }
+        float threshold = (all.get(keep - 1).score() + all.get(keep).score()) / 2;
+        assertThat(predict(image, 2, null)).containsExactlyElementsOf(ranked.subList(0, 2));
+        assertThat(predict(image, null, threshold)).containsExactlyElementsOf(ranked.subList(0, keep));
+        assertThat(predict(image, 1, threshold)).containsExactlyElementsOf(ranked.subList(0, 1));
+        assertThat(predict(image, null, Math.nextUp(all.get(0).score()))).as("above the best score").isEmpty();
+    }
+
+    /** The labels one image gets from the async runtime with {@code topK} and {@code threshold}. */
+    private static List<String> predict(byte[] image, Integer topK, Float threshold) throws Exception {
+        ModelSpec spec = new ModelSpec(Conformance.tinyModel().toString(), "cpu", -1, "fp32", 1, false, null, false,
+                4, 5, false, 1, false, 1, null, 1);
+        PredictSettings settings = new PredictSettings(spec, 40_000_000L, DecodeMode.EXACT, LABELS,
+                LABELS.stream().map(l -> ZeroShotImageClassifier.hypothesis(ZeroShotImageClassifier.DEFAULT_TEMPLATE, l)).toList(),
+                topK, threshold, List.of(OutputColumn.LABELS), null);
+        SiglipAsyncPredictFunction f = new SiglipAsyncPredictFunction(settings);
+        f.open(new FunctionContext(null));
+        try {
+            RowData row = f.asyncPredict(GenericRowData.of((Object) image)).get(60, TimeUnit.SECONDS).iterator().next();
+            List<String> labels = new ArrayList<>();
+            for (int i = 0; i < row.getArray(0).size(); i++) {
+                labels.add(row.getArray(0).getString(i).toString());
+            }
+            return labels;
+        } finally {
+            f.close();
         }
     }
 
