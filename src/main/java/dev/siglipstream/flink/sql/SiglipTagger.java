@@ -67,9 +67,14 @@ final class SiglipTagger implements AutoCloseable {
             }
         }
         SharedModels.Handle handle = SharedModels.acquire(spec, loader);
-        // Encode the labels now: the first image then waits only for its own batch.
-        handle.textEmbeddings(settings.hypotheses());
-        return new SiglipTagger(settings, handle, context.getMetricGroup());
+        try {
+            // Encode the labels now: the first image then waits only for its own batch.
+            handle.textEmbeddings(settings.hypotheses());
+            return new SiglipTagger(settings, handle, context.getMetricGroup());
+        } catch (RuntimeException | Error e) {
+            handle.close();
+            throw e;
+        }
     }
 
     /**

@@ -113,6 +113,28 @@ class SiglipSqlITCase {
     }
 
     @Test
+    void aModelFolderThatIsNotThereFailsTheQueryNamingIt() throws Exception {
+        StreamTableEnvironment tEnv = tableEnvironment(Map.of("photo", Files.readAllBytes(Conformance.image("photo_q90_420"))));
+        tEnv.executeSql("CREATE MODEL tagger INPUT (image BYTES) OUTPUT (labels ARRAY<STRING>) "
+                + "WITH ('provider' = 'siglip', 'model' = '/no/such/model', 'labels' = 'cat,dog')");
+        int sessionsBefore = SharedModels.openSessions();
+        TableResult result = tEnv.executeSql("SELECT id, labels FROM ML_PREDICT(TABLE images, MODEL tagger, DESCRIPTOR(image))");
+        Throwable failure = null;
+        try {
+            collect(result, 0);
+        } catch (Exception e) {
+            failure = e;
+        }
+        assertThat(failure).as("the query fails").isNotNull();
+        List<String> messages = new ArrayList<>();
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            messages.add(String.valueOf(t.getMessage()));
+        }
+        assertThat(String.join("\n", messages)).contains("model folder not found: /no/such/model");
+        assertThat(SharedModels.openSessions()).as("no session is left behind").isEqualTo(sessionsBefore);
+    }
+
+    @Test
     void imageUrisAreFetchedFromTheAllowlistAndScoredAsTheLibraryScoresTheirFiles() throws Exception {
         Path dir = Conformance.image("photo_q90_420").getParent();
         Map<String, String> uris = new LinkedHashMap<>();
