@@ -3,18 +3,14 @@ package dev.siglipstream.bench;
 import dev.siglipstream.events.DeadLetter;
 import dev.siglipstream.events.ImageEvent;
 import dev.siglipstream.events.LabelScoreEvent;
+import dev.siglipstream.siglip.image.PreprocessBench;
 import dev.siglipstream.stream.job.Models;
 import dev.siglipstream.stream.job.SiglipStreamJob;
 import dev.siglipstream.stream.kafka.EmbeddedKafkaBroker;
 import dev.siglipstream.stream.options.JobOptions;
 import dev.siglipstream.stream.serde.AvroCodec;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,9 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
-import java.util.Random;
 import java.util.concurrent.locks.LockSupport;
-import javax.imageio.ImageIO;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -923,35 +917,7 @@ public final class EndToEndBench {
 
     /** {@code count} distinct 64×64 JPEGs of a few coloured shapes. */
     static List<byte[]> smallJpegs(int count, long seed) {
-        return shapeImages(count, seed, i -> "jpg");
-    }
-
-    /**
-     * {@code count} distinct 64×64 images of a few coloured shapes, image {@code i} encoded in the
-     * ImageIO format {@code format.apply(i)} ("jpg", "png", ...); the same seed gives the same images.
-     */
-    public static List<byte[]> shapeImages(int count, long seed, java.util.function.IntFunction<String> format) {
-        Random r = new Random(seed);
-        List<byte[]> out = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
-            Graphics2D g = img.createGraphics();
-            g.setColor(new Color(r.nextInt(256), r.nextInt(256), r.nextInt(256)));
-            g.fillRect(0, 0, 64, 64);
-            for (int k = 0; k < 3; k++) {
-                g.setColor(new Color(r.nextInt(256), r.nextInt(256), r.nextInt(256)));
-                g.fillOval(r.nextInt(48), r.nextInt(48), 8 + r.nextInt(24), 8 + r.nextInt(24));
-            }
-            g.dispose();
-            try {
-                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                ImageIO.write(img, format.apply(i), bytes);
-                out.add(bytes.toByteArray());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return out;
+        return PreprocessBench.shapeImages(count, seed, i -> "jpg");
     }
 
     /** Peak resident set size of this process in bytes (VmHWM), or -1 where /proc is not there. */

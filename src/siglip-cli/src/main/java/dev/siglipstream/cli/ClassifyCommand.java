@@ -4,7 +4,7 @@ import dev.siglipstream.siglip.image.ImageDecodeException;
 import dev.siglipstream.siglip.image.SiglipImageProcessor;
 import dev.siglipstream.siglip.onnx.SiglipForImageClassification;
 import dev.siglipstream.siglip.onnx.SiglipModel;
-import dev.siglipstream.siglip.pipeline.LabelScore;
+import dev.siglipstream.siglip.scoring.LabelScore;
 import dev.siglipstream.siglip.pipeline.ZeroShotImageClassifier;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;

@@ -86,7 +86,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--out-events", paramLabel = "FILE",
             description = "Also write every scored event and dead letter as a JSON line to FILE (as consume prints them), "
-                    + "e.g. for: ./siglip report FILE --images src/main/resources/demo/images --out report.html")
+                    + "e.g. for: ./siglip report FILE --images src/siglip-cli/src/main/resources/demo/images --out report.html")
     Path outEvents;
 
     @Override

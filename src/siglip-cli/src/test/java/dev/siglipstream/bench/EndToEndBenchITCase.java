@@ -3,6 +3,7 @@ package dev.siglipstream.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.siglipstream.testutils.CliRun;
+import dev.siglipstream.testutils.TestData;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * its table adds up. Figures are not held to thresholds: the machine is shared.
  */
 class EndToEndBenchITCase {
-    static final String MODEL = Path.of("src/test/resources/conformance/models/siglip-tiny").toAbsolutePath().toString();
+    static final String MODEL = TestData.conformance("models/siglip-tiny").toString();
 
     @Test
     void quickBenchPrintsOneConsistentTable() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.siglipstream.testutils.CliRun;
 import dev.siglipstream.testutils.FakeHubServer;
+import dev.siglipstream.testutils.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Errors a new user meets first say what is wrong and what to do next. */
 class GuidanceMessagesTest {
-    private static final Path IMAGE = Path.of(System.getProperty("basedir", "."), "src/test/resources/conformance/images/palette.png");
+    private static final Path IMAGE = TestData.conformance("images/palette.png");
 
     @Test
     void aFolderWithoutConfigJsonSaysWhatAModelFolderHoldsAndHowToGetOne(@TempDir Path dir) throws Exception {

@@ -2,6 +2,7 @@ package dev.siglipstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.siglipstream.testutils.TestData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -43,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ProduceConsumeCommandITCase {
     @RegisterExtension static final KafkaFixture KAFKA = new KafkaFixture();
 
-    private static final Path IMAGES = Path.of(System.getProperty("basedir", ".")).resolve("src/test/resources/conformance/images");
+    private static final Path IMAGES = TestData.conformance("images");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test

@@ -12,6 +12,7 @@ import dev.siglipstream.stream.serde.AvroCodec;
 import dev.siglipstream.testutils.ApicurioRegistry;
 import dev.siglipstream.testutils.CliRun;
 import dev.siglipstream.testutils.KafkaFixture;
+import dev.siglipstream.testutils.TestData;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,8 +25,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** {@code produce}, {@code consume} and {@code label-set} with {@code --schema-registry}, against Apicurio Registry. */
 class RegistryCommandsITCase {
     @RegisterExtension static final KafkaFixture KAFKA = new KafkaFixture();
-    private static final Path JPG = Path.of(System.getProperty("basedir", "."))
-            .resolve("src/test/resources/conformance/images/photo_q90_420.jpg");
+    private static final Path JPG = TestData.conformance("images/photo_q90_420.jpg");
     private static ApicurioRegistry registry;
 
     @BeforeAll

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.siglipstream.testutils.CliRun;
+import dev.siglipstream.testutils.TestData;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code siglip report} on {@code classify}'s output over a folder of images, rendered in headless Chromium. */
 class ReportCommandTest {
     private static final Path BASE = Path.of(System.getProperty("basedir", "."));
-    private static final Path IMAGES = BASE.resolve("src/test/resources/conformance/images");
-    private static final Path MODEL = BASE.resolve("src/test/resources/conformance/models/siglip-tiny");
+    private static final Path IMAGES = TestData.conformance("images");
+    private static final Path MODEL = TestData.conformance("models/siglip-tiny");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test

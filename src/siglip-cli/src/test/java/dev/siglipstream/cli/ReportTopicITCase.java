@@ -9,6 +9,7 @@ import dev.siglipstream.events.LabelScoreEvent;
 import dev.siglipstream.stream.serde.AvroCodec;
 import dev.siglipstream.testutils.CliRun;
 import dev.siglipstream.testutils.KafkaFixture;
+import dev.siglipstream.testutils.TestData;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ReportTopicITCase {
     @RegisterExtension static final KafkaFixture KAFKA = new KafkaFixture();
 
-    private static final Path IMAGES = Path.of(System.getProperty("basedir", ".")).resolve("src/test/resources/conformance/images");
+    private static final Path IMAGES = TestData.conformance("images");
 
     @Test
     void aReportOfTheOutputTopicShowsCommittedEventsWithTheirInlineImages(@TempDir Path dir) throws Exception {

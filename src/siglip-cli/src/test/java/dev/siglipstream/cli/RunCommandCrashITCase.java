@@ -2,10 +2,11 @@ package dev.siglipstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.siglipstream.bench.EndToEndBench;
 import dev.siglipstream.events.ImageEvent;
+import dev.siglipstream.siglip.image.PreprocessBench;
 import dev.siglipstream.stream.serde.AvroCodec;
 import dev.siglipstream.testutils.KafkaFixture;
+import dev.siglipstream.testutils.TestData;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RunCommandCrashITCase {
     @RegisterExtension static final KafkaFixture KAFKA = new KafkaFixture();
 
-    private static final String MODEL = Path.of("src/test/resources/conformance/models/siglip-tiny").toAbsolutePath().toString();
+    private static final String MODEL = TestData.conformance("models/siglip-tiny").toString();
     private static final int EVENTS = 5000;
     /** Every MALFORMED-th event carries bytes that are no image: it must end as exactly one dead letter. */
     private static final int MALFORMED = 97;
@@ -163,7 +164,7 @@ class RunCommandCrashITCase {
     /** 5,000 events in committed transactions of 250, one every 600 ms: the kills land mid-stream. */
     private static void produceSlowly() throws InterruptedException {
         AvroCodec<ImageEvent> codec = AvroCodec.plain(ImageEvent.class);
-        List<byte[]> images = EndToEndBench.shapeImages(16, 7, i -> i % 2 == 0 ? "png" : "jpg");
+        List<byte[]> images = PreprocessBench.shapeImages(16, 7, i -> i % 2 == 0 ? "png" : "jpg");
         byte[] junk = "no image at all".getBytes(StandardCharsets.UTF_8);
         for (int start = 0; start < EVENTS; start += 250) {
             List<ProducerRecord<byte[], byte[]>> batch = new ArrayList<>();

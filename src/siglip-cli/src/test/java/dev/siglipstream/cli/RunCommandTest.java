@@ -36,7 +36,7 @@ class RunCommandTest {
 
     @Test
     void anUnreachableBootstrapFailsFastNamingTheAddress() {
-        String model = java.nio.file.Path.of("src/test/resources/conformance/models/siglip-tiny").toAbsolutePath().toString();
+        String model = dev.siglipstream.testutils.TestData.conformance("models/siglip-tiny").toString();
         long t0 = System.nanoTime();
         int exit = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
                 () -> run("run", "--bootstrap", "127.0.0.1:1", "--input-topic", "images", "--model", model,

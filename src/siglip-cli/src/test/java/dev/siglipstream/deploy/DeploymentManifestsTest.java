@@ -8,6 +8,7 @@ import dev.siglipstream.stream.labels.LabelSetFile;
 import dev.siglipstream.stream.options.JobArguments;
 import dev.siglipstream.stream.options.JobOptions;
 import dev.siglipstream.testutils.ImageLayout;
+import dev.siglipstream.testutils.TestData;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.io.IOException;
@@ -41,7 +42,9 @@ import picocli.CommandLine;
  * job's flags; compose, the Dockerfile and the GPU check script hang together.
  */
 class DeploymentManifestsTest {
-    private static final Path DEPLOY = Path.of("deploy");
+    private static final Path DEPLOY = TestData.path("deploy");
+    /** Where the build writes the job JAR and the lib/ jars, from the repository root (the Docker build context). */
+    private static final String JOB_TARGET = "src/siglip-job/target/";
     private static final String JOB_JAR = "/opt/flink/usrlib/siglip-stream-job.jar";
     private static final String ENTRY_CLASS = "dev.siglipstream.stream.job.SiglipStreamJob";
     private static final String LABEL_SETS_FILE = "/opt/siglip/label-sets/label-sets.yaml";
@@ -362,9 +365,9 @@ class DeploymentManifestsTest {
         assertThat(parentFirst.find()).as("parent-first patterns in the image's config.yaml").isTrue();
         assertThat(parentFirst(parentFirst.group(1))).containsExactlyInAnyOrderElementsOf(ImageLayout.PARENT_FIRST);
         // DJL, its tokenizers, JNA and Gson as the build resolved them, into lib/ too
-        assertThat(text).containsPattern("COPY\\s.*" + Pattern.quote(ImageLayout.FLINK_LIB + "/") + "\\s+/opt/flink/lib/");
+        assertThat(text).containsPattern("COPY\\s.*" + Pattern.quote(ImageLayout.FLINK_LIB_IN_REPO + "/") + "\\s+/opt/flink/lib/");
         // the shaded JAR that `mvn package` writes
-        assertThat(argDefaults.get("JOB_JAR")).isEqualTo("target/" + pomValue("artifactId") + "-" + pomValue("version")
+        assertThat(argDefaults.get("JOB_JAR")).isEqualTo(JOB_TARGET + pomValue("artifactId") + "-" + pomValue("version")
                 + "-" + pomValue("shadedClassifierName") + ".jar");
     }
 
@@ -383,7 +386,7 @@ class DeploymentManifestsTest {
     @Test
     void theJobJarsMainClassIsTheJob() throws IOException {
         Path jar;
-        try (Stream<Path> files = Files.list(Path.of("target"))) {
+        try (Stream<Path> files = Files.list(TestData.path(JOB_TARGET))) {
             jar = files.filter(f -> f.getFileName().toString().matches("siglip-stream-.*-job\\.jar")).findFirst().orElse(null);
         }
         // `flink run JAR` with no -c; the pom says so, and the JAR when the build wrote it before the tests
@@ -404,9 +407,9 @@ class DeploymentManifestsTest {
         while (copy.find()) sources.add(copy.group(1));
         assertThat(sources).contains("${JOB_JAR}", "deploy/gpu-check.sh");
         for (String source : sources) {
-            String path = source.replace("${JOB_JAR}", "target/siglip-stream-*-job.jar");
+            String path = source.replace("${JOB_JAR}", JOB_TARGET + "siglip-stream-*-job.jar");
             assertThat(ignore).as("dockerignore lets in " + path).contains(path);
-            if (!path.contains("*")) assertThat(Path.of(path)).exists();
+            if (!path.contains("*")) assertThat(TestData.path(path)).exists();
         }
     }
 
@@ -435,7 +438,7 @@ class DeploymentManifestsTest {
                 "external-resource.gpu.amount", "docker compose", "gpu-check.sh");
         // for each deployment mode: what goes in lib/ and which patterns are parent-first
         assertThat(readme).contains("## 6. Class loading", "classloader.parent-first-patterns.additional",
-                String.join(";", ImageLayout.PARENT_FIRST), "target/flink-lib/", "PlainJarFlinkClusterITCase",
+                String.join(";", ImageLayout.PARENT_FIRST), ImageLayout.FLINK_LIB_IN_REPO + "/", "PlainJarFlinkClusterITCase",
                 "ImageLayoutFlinkClusterITCase");
     }
 
@@ -503,7 +506,7 @@ class DeploymentManifestsTest {
 
     private static String pom() {
         try {
-            return Files.readString(Path.of("pom.xml"));
+            return Files.readString(TestData.module("siglip-job").resolve("pom.xml"));
         } catch (IOException e) {
             throw new AssertionError(e);
         }

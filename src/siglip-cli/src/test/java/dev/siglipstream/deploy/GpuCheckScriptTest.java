@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.siglipstream.cli.Main;
 import dev.siglipstream.siglip.internal.Npy;
+import dev.siglipstream.testutils.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +25,8 @@ import picocli.CommandLine;
  * the script's flow, its output and its exit status are checked here.
  */
 class GpuCheckScriptTest {
-    private static final Path SCRIPT = Path.of("deploy/gpu-check.sh").toAbsolutePath();
-    private static final Path IMAGES = Path.of("src/test/resources/conformance/images").toAbsolutePath();
+    private static final Path SCRIPT = TestData.path("deploy/gpu-check.sh");
+    private static final Path IMAGES = TestData.conformance("images");
 
     @TempDir Path dir;
     private Path calls;

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.siglipstream.siglip.internal.Npy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,13 +16,7 @@ public final class Conformance {
     private Conformance() {}
 
     public static Path root() {
-        URL url = Conformance.class.getClassLoader().getResource("conformance/cases.json");
-        if (url == null) throw new IllegalStateException("conformance data missing from test resources");
-        try {
-            return Path.of(url.toURI()).getParent();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return TestData.conformance();
     }
 
     public static Path tinyModel() {

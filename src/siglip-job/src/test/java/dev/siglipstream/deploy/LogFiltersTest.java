@@ -2,6 +2,7 @@ package dev.siglipstream.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.siglipstream.testutils.TestData;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Flink's, drops exactly the known harmless lines and keeps everything else from the same loggers.
  */
 class LogFiltersTest {
-    private static final Path FILTERS = Path.of("deploy/log4j-siglip.properties");
+    private static final Path FILTERS = TestData.path("deploy/log4j-siglip.properties");
 
     @TempDir Path dir;
 

@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * keep apart by subject names of their own.
  */
 public final class ApicurioRegistry implements AutoCloseable {
-    private static final Path ROOT = Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
+    private static final Path ROOT = TestData.root();
+    private static final String POM = "src/siglip-testutils/apicurio/pom.xml";
     private static final Path HOME = ROOT.resolve("target/apicurio-registry");
     private static final Path JAR = HOME.resolve("apicurio-registry-for-tests-2.4.2-runner.jar");
     private static final Duration START_TIMEOUT = Duration.ofMinutes(4);
@@ -149,7 +150,7 @@ public final class ApicurioRegistry implements AutoCloseable {
             Path log = HOME.resolve("build.log");
             for (boolean offline : new boolean[] {true, false}) {
                 List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("mvnw").toString(), "-B", "-ntp", "-f",
-                        ROOT.resolve("src/test/apicurio/pom.xml").toString(), "package", "-DskipTests"));
+                        ROOT.resolve(POM).toString(), "package", "-DskipTests"));
                 if (offline) {
                     cmd.add("-o");
                 }
@@ -163,7 +164,7 @@ public final class ApicurioRegistry implements AutoCloseable {
                     return;
                 }
             }
-            throw new IllegalStateException("cannot build Apicurio Registry with " + ROOT.resolve("src/test/apicurio/pom.xml")
+            throw new IllegalStateException("cannot build Apicurio Registry with " + ROOT.resolve(POM)
                     + ": " + tail(log));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -16,8 +16,9 @@ import java.util.stream.Stream;
 public final class ImageLayout {
     /** {@code classloader.parent-first-patterns.additional} of the image. */
     public static final List<String> PARENT_FIRST = List.of("ai.onnxruntime", "ai.djl", "com.sun.jna");
-    /** Where the build copies DJL, its tokenizers, JNA and Gson for lib/ (pom.xml, execution flink-lib). */
-    public static final Path FLINK_LIB = Path.of("target/flink-lib");
+    /** Where the build copies DJL, its tokenizers, JNA and Gson for lib/ (siglip-job's pom.xml, execution flink-lib), from the repository root. */
+    public static final String FLINK_LIB_IN_REPO = "src/siglip-job/target/flink-lib";
+    public static final Path FLINK_LIB = TestData.path(FLINK_LIB_IN_REPO);
     /** The jars target/flink-lib must hold (artifact ids). */
     public static final List<String> FLINK_LIB_ARTIFACTS = List.of("api", "sentencepiece", "tokenizers", "jna", "gson");
 

@@ -12,6 +12,7 @@ import dev.siglipstream.siglip.image.SiglipImageProcessor;
 import dev.siglipstream.siglip.onnx.OnnxOptions;
 import dev.siglipstream.siglip.onnx.SiglipForImageClassification;
 import dev.siglipstream.siglip.onnx.SiglipModel;
+import dev.siglipstream.siglip.scoring.LabelScore;
 import dev.siglipstream.testutils.Conformance;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;

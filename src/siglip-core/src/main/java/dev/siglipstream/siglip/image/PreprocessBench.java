@@ -1,10 +1,18 @@
 package dev.siglipstream.siglip.image;
 
+import java.awt.Color;
+import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.function.IntFunction;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -22,7 +30,7 @@ public final class PreprocessBench {
 
     public static void main(String[] args) throws Exception {
         Path png = Path.of(args.length > 0 ? args[0]
-                : "src/test/resources/conformance/images/coco_000000039769.png");
+                : "src/siglip-testutils/src/main/resources/conformance/images/coco_000000039769.png");
         int perRun = args.length > 1 ? Integer.parseInt(args[1]) : 40;
         byte[] jpeg = toJpeg(ImageIO.read(png.toFile()), 0.9f);
         SiglipImageProcessor processor =
@@ -80,6 +88,34 @@ public final class PreprocessBench {
     }
 
     /** {@code img} as a baseline JPEG (4:2:0) at {@code quality} (0..1, ImageIO's scale = libjpeg's / 100). */
+    /**
+     * {@code count} distinct 64×64 images of a few coloured shapes, image {@code i} encoded in the
+     * ImageIO format {@code format.apply(i)} ("jpg", "png", ...); the same seed gives the same images.
+     */
+    public static List<byte[]> shapeImages(int count, long seed, IntFunction<String> format) {
+        Random r = new Random(seed);
+        List<byte[]> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+            Graphics2D g = img.createGraphics();
+            g.setColor(new Color(r.nextInt(256), r.nextInt(256), r.nextInt(256)));
+            g.fillRect(0, 0, 64, 64);
+            for (int k = 0; k < 3; k++) {
+                g.setColor(new Color(r.nextInt(256), r.nextInt(256), r.nextInt(256)));
+                g.fillOval(r.nextInt(48), r.nextInt(48), 8 + r.nextInt(24), 8 + r.nextInt(24));
+            }
+            g.dispose();
+            try {
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                ImageIO.write(img, format.apply(i), bytes);
+                out.add(bytes.toByteArray());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return out;
+    }
+
     public static byte[] toJpeg(BufferedImage img, float quality) throws java.io.IOException {
         BufferedImage rgb = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
         rgb.getGraphics().drawImage(img, 0, 0, null);

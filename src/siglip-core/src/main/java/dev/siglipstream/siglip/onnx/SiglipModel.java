@@ -8,7 +8,7 @@ import dev.siglipstream.siglip.config.SiglipConfig;
 import dev.siglipstream.siglip.image.ImageDecoder;
 import dev.siglipstream.siglip.image.ImageProcessorConfig;
 import dev.siglipstream.siglip.image.SiglipImageProcessor;
-import dev.siglipstream.siglip.pipeline.Scoring;
+import dev.siglipstream.siglip.scoring.Scoring;
 import dev.siglipstream.siglip.text.SiglipTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,6 +1,6 @@
 package dev.siglipstream.siglip.onnx;
 
-import dev.siglipstream.siglip.pipeline.Scoring;
+import dev.siglipstream.siglip.scoring.Scoring;
 
 /**
  * What {@link SiglipModel#forward} returns, named as transformers names them.

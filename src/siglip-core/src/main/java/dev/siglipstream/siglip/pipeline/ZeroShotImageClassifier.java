@@ -3,6 +3,8 @@ package dev.siglipstream.siglip.pipeline;
 import dev.siglipstream.siglip.image.ImageDecodeException;
 import dev.siglipstream.siglip.image.PixelBatch;
 import dev.siglipstream.siglip.onnx.SiglipModel;
+import dev.siglipstream.siglip.scoring.LabelScore;
+import dev.siglipstream.siglip.scoring.Scoring;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

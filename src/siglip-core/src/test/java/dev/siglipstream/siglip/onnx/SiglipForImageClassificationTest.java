@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.siglipstream.siglip.image.SiglipImageProcessor;
 import dev.siglipstream.siglip.internal.Npy;
-import dev.siglipstream.siglip.pipeline.LabelScore;
+import dev.siglipstream.siglip.scoring.LabelScore;
 import dev.siglipstream.testutils.Conformance;
 import java.nio.FloatBuffer;
 import java.util.List;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.siglipstream.siglip.image.SiglipImageProcessor;
 import dev.siglipstream.siglip.internal.Npy;
-import dev.siglipstream.siglip.pipeline.Scoring;
+import dev.siglipstream.siglip.scoring.Scoring;
 import dev.siglipstream.testutils.Conformance;
 import java.nio.FloatBuffer;
 import org.junit.jupiter.api.AfterAll;

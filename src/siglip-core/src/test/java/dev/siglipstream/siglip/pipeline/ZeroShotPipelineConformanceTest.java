@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.siglipstream.siglip.onnx.OnnxOptions;
 import dev.siglipstream.siglip.onnx.SiglipModel;
+import dev.siglipstream.siglip.scoring.LabelScore;
 import dev.siglipstream.testutils.Conformance;
 import java.nio.file.Files;
 import java.util.ArrayList;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.siglipstream.siglip.internal.Npy;
+import dev.siglipstream.testutils.Conformance;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /** The SentencePiece tokenizer against transformers 4.45.1's {@code SiglipTokenizer} outputs (exact ids). */
 class SiglipTokenizerConformanceTest {
-    static final Path CONFORMANCE = Path.of("src/test/resources/conformance");
+    static final Path CONFORMANCE = Conformance.root();
     static final Path MODEL = CONFORMANCE.resolve("models/siglip-tiny");
 
     private static SiglipTokenizer tokenizer;

@@ -6,7 +6,7 @@ import dev.siglipstream.siglip.image.ImageDecodeException;
 import dev.siglipstream.siglip.image.SiglipImageProcessor;
 import dev.siglipstream.siglip.onnx.ExecutionProvider;
 import dev.siglipstream.siglip.onnx.SiglipModel;
-import dev.siglipstream.siglip.pipeline.Scoring;
+import dev.siglipstream.siglip.scoring.Scoring;
 import java.nio.FloatBuffer;
 import java.util.List;
 

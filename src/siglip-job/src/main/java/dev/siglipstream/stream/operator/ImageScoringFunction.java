@@ -4,7 +4,7 @@ import dev.siglipstream.events.DeadLetterReason;
 import dev.siglipstream.events.LabelScore;
 import dev.siglipstream.events.LabelScoreEvent;
 import dev.siglipstream.siglip.internal.NativeRelease;
-import dev.siglipstream.siglip.pipeline.Scoring;
+import dev.siglipstream.siglip.scoring.Scoring;
 import dev.siglipstream.stream.gpu.GpuDevices;
 import dev.siglipstream.stream.labels.LabelSet;
 import dev.siglipstream.stream.metrics.JobMetrics;
@@ -365,7 +365,7 @@ public final class ImageScoringFunction extends RichAsyncFunction<ResolvedEvent,
         LabelSet set = event.labelSet();
         float threshold = set.threshold() != null ? set.threshold() : settings.defaultThreshold();
         List<LabelScore> ranked = new ArrayList<>();
-        for (dev.siglipstream.siglip.pipeline.LabelScore s : Scoring.rank(probs, set.labels(), set.topK())) {
+        for (dev.siglipstream.siglip.scoring.LabelScore s : Scoring.rank(probs, set.labels(), set.topK())) {
             ranked.add(new LabelScore(s.label(), s.score(), s.score() >= threshold));
         }
         long preprocessNanos = stamps.preprocessEnd - stamps.preprocessStart;

@@ -3,6 +3,7 @@ package dev.siglipstream.stream.fetch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.siglipstream.testutils.TestData;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The allowlist, address, size, status, redirect and timeout rules, against a local HTTP server and local files. */
 class ImageFetcherTest {
-    private static final Path IMAGE = Path.of(System.getProperty("basedir", ".")).resolve("src/test/resources/conformance/images/palette.png");
+    private static final Path IMAGE = TestData.conformance("images/palette.png");
     private static HttpServer server;
     private static ExecutorService executor;
     private static String base;

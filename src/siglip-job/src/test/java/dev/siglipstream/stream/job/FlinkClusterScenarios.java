@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.siglipstream.testutils.KafkaFixture;
 import dev.siglipstream.testutils.StandaloneFlinkCluster;
+import dev.siglipstream.testutils.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 abstract class FlinkClusterScenarios {
-    static final String MODEL = Path.of("src/test/resources/conformance/models/siglip-tiny").toAbsolutePath().toString();
+    static final String MODEL = TestData.conformance("models/siglip-tiny").toString();
     static final int REDEPLOYS = 3;
     static final Duration OUTPUT_TIMEOUT = Duration.ofMinutes(3);
 

@@ -43,7 +43,7 @@ final class JobHarness {
 
     /** {@code count} distinct small images (PNG and JPEG alternating), each a few coloured shapes. */
     static List<byte[]> images(int count, long seed) {
-        return dev.siglipstream.bench.EndToEndBench.shapeImages(count, seed, i -> i % 2 == 0 ? "png" : "jpg");
+        return dev.siglipstream.siglip.image.PreprocessBench.shapeImages(count, seed, i -> i % 2 == 0 ? "png" : "jpg");
     }
 
     static byte[] encode(BufferedImage img, String format) {

@@ -13,13 +13,14 @@ import dev.siglipstream.events.LabelScoreEvent;
 import dev.siglipstream.siglip.image.SiglipImageProcessor;
 import dev.siglipstream.siglip.onnx.OnnxOptions;
 import dev.siglipstream.siglip.onnx.SiglipModel;
-import dev.siglipstream.siglip.pipeline.Scoring;
+import dev.siglipstream.siglip.scoring.Scoring;
 import dev.siglipstream.stream.labels.LabelSet;
 import dev.siglipstream.stream.model.ModelLoader;
 import dev.siglipstream.stream.operator.Output;
 import dev.siglipstream.stream.options.JobOptions;
 import dev.siglipstream.stream.model.SiglipModelLoader;
 import dev.siglipstream.testutils.KafkaFixture;
+import dev.siglipstream.testutils.TestData;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,7 +51,7 @@ class SiglipStreamJobITCase {
     @TempDir Path dir;
 
     /** The tiny SigLIP test export (64x64 images, 64-dim embeddings): real inference, fast on 2 cores. */
-    static final String MODEL = Path.of("src/test/resources/conformance/models/siglip-tiny").toAbsolutePath().toString();
+    static final String MODEL = TestData.conformance("models/siglip-tiny").toString();
     static final ModelLoader LOADER = new SiglipModelLoader(40_000_000L);
 
     private static void topics(String prefix, String... extra) {

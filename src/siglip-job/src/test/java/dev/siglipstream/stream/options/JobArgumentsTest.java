@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.siglipstream.stream.serde.WireFormat;
+import dev.siglipstream.testutils.TestData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -134,7 +135,7 @@ class JobArgumentsTest {
 
     @Test
     void theExampleJobAndLabelSetFilesAreValid() {
-        Configuration c = parse("--config", "examples/job.yaml");
+        Configuration c = parse("--config", TestData.path("examples/job.yaml").toString());
         assertThat(c.get(JobOptions.INPUT_TOPICS)).containsExactly("images");
         assertThat(c.get(JobOptions.MAX_BATCH_DELAY)).isEqualTo(Duration.ofMillis(20));
         assertThat(c.get(JobOptions.STARTING_OFFSETS)).isEqualTo(JobOptions.StartingOffsets.EARLIEST);

@@ -2,6 +2,7 @@ package dev.siglipstream.stream.serde;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.siglipstream.testutils.TestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * added after v1 have defaults. Walks the history folder, so new versions are checked without edits.
  */
 class SchemaCompatibilityTest {
-    private static final Path SCHEMAS = Path.of(System.getProperty("basedir", ".")).resolve("schemas");
+    private static final Path SCHEMAS = TestData.path("schemas");
     private static final Pattern VERSION = Pattern.compile("v(\\d+)\\.avsc");
 
     @Test

@@ -1,9 +1,10 @@
-package dev.siglipstream.siglip.pipeline;
+package dev.siglipstream.siglip.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.siglipstream.siglip.pipeline.ZeroShotImageClassifier;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

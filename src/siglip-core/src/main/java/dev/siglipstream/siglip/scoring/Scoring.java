@@ -1,4 +1,4 @@
-package dev.siglipstream.siglip.pipeline;
+package dev.siglipstream.siglip.scoring;
 
 import java.util.ArrayList;
 import java.util.Arrays;
