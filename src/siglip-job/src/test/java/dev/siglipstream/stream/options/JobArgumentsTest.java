@@ -140,7 +140,7 @@ class JobArgumentsTest {
         assertThat(c.get(JobOptions.MAX_BATCH_DELAY)).isEqualTo(Duration.ofMillis(20));
         assertThat(c.get(JobOptions.STARTING_OFFSETS)).isEqualTo(JobOptions.StartingOffsets.EARLIEST);
         assertThat(c.get(JobOptions.DELIVERY_GUARANTEE)).isEqualTo(JobOptions.Guarantee.EXACTLY_ONCE);
-        assertThat(dev.siglipstream.stream.labels.LabelSetFile.read(Path.of(c.get(JobOptions.LABEL_SETS_FILE))))
+        assertThat(dev.siglipstream.stream.labels.LabelSetFile.read(TestData.path(c.get(JobOptions.LABEL_SETS_FILE))))
                 .extracting(dev.siglipstream.stream.labels.LabelSet::id).containsExactly("moderation", "catalogue", "scenes");
     }
 }
