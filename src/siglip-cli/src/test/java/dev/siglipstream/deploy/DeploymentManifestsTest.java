@@ -506,7 +506,8 @@ class DeploymentManifestsTest {
 
     private static String pom() {
         try {
-            return Files.readString(TestData.module("siglip-job").resolve("pom.xml"));
+            // the parent's versions, then the job module's shade settings and main class
+            return Files.readString(TestData.path("pom.xml")) + Files.readString(TestData.module("siglip-job").resolve("pom.xml"));
         } catch (IOException e) {
             throw new AssertionError(e);
         }
