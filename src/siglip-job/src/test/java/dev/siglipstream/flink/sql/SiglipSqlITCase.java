@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.siglipstream.siglip.onnx.OnnxOptions;
 import dev.siglipstream.siglip.onnx.SiglipModel;
-import dev.siglipstream.siglip.scoring.LabelScore;
 import dev.siglipstream.siglip.pipeline.ZeroShotImageClassifier;
+import dev.siglipstream.siglip.scoring.LabelScore;
 import dev.siglipstream.stream.model.SharedModels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
