@@ -68,6 +68,7 @@ final class TagCommand implements Callable<Integer> {
     static final String KAFKA = "kafka:";
     /** The label-set id of --labels. */
     static final String LABELS_SET_ID = "labels";
+    static final String SHUFFLE_COMPRESSION = "taskmanager.network.compression.codec";
 
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -104,6 +105,10 @@ final class TagCommand implements Callable<Integer> {
         conf.set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.BATCH);
         if (!conf.containsKey("restart-strategy.type")) {
             conf.setString("restart-strategy.type", "none"); // a failure ends the run with its error
+        }
+        if (!conf.containsKey(SHUFFLE_COMPRESSION)) {
+            // One JVM: nothing to gain from compressing the batch exchanges (and LZ4 is not on the launcher's class path).
+            conf.setString(SHUFFLE_COMPRESSION, "NONE");
         }
         long total = input(conf);
         Path tmp = labels(conf);
@@ -156,11 +161,17 @@ final class TagCommand implements Callable<Integer> {
                         result.get(250, TimeUnit.MILLISECONDS);
                     } catch (java.util.concurrent.TimeoutException stillRunning) {
                         // draw again
+                    } catch (java.util.concurrent.ExecutionException failed) {
+                        break; // reported below
                     }
                 }
                 bar.stepTo(tally.outputs());
             }
-            result.get();
+            try {
+                result.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("the backfill failed: " + rootCause(e), e);
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
             long scoredFile = -1;
             long deadFile = -1;
@@ -177,6 +188,12 @@ final class TagCommand implements Callable<Integer> {
             o.flush();
             return 0;
         }
+    }
+
+    private static String rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t.getMessage() != null ? t.getClass().getSimpleName() + ": " + t.getMessage() : t.toString();
     }
 
     /** e.g. {@code tagged 12 images: 11 scored, 1 dead letter (UNDECODABLE_IMAGE 1) in 4.2 s, 2.9 images/s}. */

@@ -72,7 +72,7 @@ public final class JobOptions {
             .stringType().noDefaultValue()
             .withDescription("Makes the Kafka input bounded (a backfill of a range): latest (the end offsets when the "
                     + "job starts), timestamp:T (the first offset at or after T, epoch milliseconds or ISO-8601), or "
-                    + "explicit offsets topic:partition:offset,... (exclusive). Unset: unbounded.");
+                    + "explicit offsets topic:partition:offset,... (exclusive; name every partition). Unset: unbounded.");
     public static final ConfigOption<Map<String, String>> KAFKA_PROPERTIES = key("siglip.kafka.properties")
             .mapType().defaultValue(Map.of())
             .withDescription("Kafka client properties passed to the source and the sink as they are "
