@@ -76,14 +76,20 @@ class RunCommandCrashITCase {
             for (int run = 0; run <= KILL_AT.length; run++) {
                 Path log = dir.resolve("run-" + run + ".err");
                 logs.add(log);
+                // What the previous run committed just before its kill must not count as this run's progress.
+                out.drain();
+                int lastCheckpoint = newestCheckpoint(stateHome);
                 Process job = start(sets, stateHome, log);
                 long started = System.nanoTime();
                 int before = out.total();
                 try {
                     if (run < KILL_AT.length) {
                         // A checkpoint of this run completed once its output grows (commits follow checkpoints).
-                        int target = Math.max(KILL_AT[run], out.total() + 200);
+                        int target = Math.max(KILL_AT[run], before + 200);
                         out.awaitTotal(target, job, log);
+                        // and one of its own: the next run must resume from a newer checkpoint than this one did
+                        out.await(() -> newestCheckpoint(stateHome) > lastCheckpoint, "a checkpoint newer than chk-"
+                                + lastCheckpoint, job, log);
                         // Not right at a commit: somewhere inside the next checkpoint interval.
                         Thread.sleep(150L * (run + 1));
                         job.destroyForcibly(); // SIGKILL
@@ -137,6 +143,21 @@ class RunCommandCrashITCase {
                 assertThat(text).as("%s must not log '%s'", log, noise).doesNotContain(noise);
             }
             assertThat(text.lines().filter(l -> l.contains(" ERROR ")).toList()).as("ERROR lines of " + log).isEmpty();
+        }
+    }
+
+    /** The number of the newest completed checkpoint under the state directory, -1 when there is none. */
+    private static int newestCheckpoint(Path stateHome) {
+        Path jobs = stateHome.resolve("siglip-stream").resolve("jobs");
+        if (!Files.isDirectory(jobs)) {
+            return -1;
+        }
+        try (var paths = Files.walk(jobs, 6)) {
+            return paths.filter(p -> p.getFileName().toString().equals("_metadata"))
+                    .map(p -> p.getParent().getFileName().toString()).filter(n -> n.matches("chk-\\d+"))
+                    .mapToInt(n -> Integer.parseInt(n.substring(4))).max().orElse(-1);
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return -1; // a checkpoint folder deleted while walking: look again on the next poll
         }
     }
 
@@ -205,6 +226,16 @@ class RunCommandCrashITCase {
             });
         }
 
+        /** Polls until a second passes with nothing new: everything committed so far has been counted. */
+        void drain() {
+            int quiet = 0;
+            while (quiet < 5) {
+                int seen = total;
+                poll();
+                quiet = total == seen ? quiet + 1 : 0;
+            }
+        }
+
         void awaitTotal(int target, Process job, Path log) throws Exception {
             await(() -> total >= target, "committed records >= " + target, job, log);
         }
@@ -213,7 +244,7 @@ class RunCommandCrashITCase {
             await(() -> counts.size() >= ids, ids + " distinct ids", job, log);
         }
 
-        private void await(java.util.function.BooleanSupplier done, String what, Process job, Path log) throws Exception {
+        void await(java.util.function.BooleanSupplier done, String what, Process job, Path log) throws Exception {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
             while (!done.getAsBoolean()) {
                 if (!job.isAlive()) {
