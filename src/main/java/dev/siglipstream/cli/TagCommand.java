@@ -235,14 +235,19 @@ final class TagCommand implements Callable<Integer> {
         if (Files.isDirectory(path)) {
             try (Stream<Path> files = Files.walk(path)) {
                 // As the FileSource reads them: regular files, none under a name starting with '.' or '_'.
-                return files.filter(Files::isRegularFile).filter(f -> path.relativize(f).toString().isEmpty()
-                        || Stream.of(path.relativize(f).toString().split("/")).noneMatch(n -> n.startsWith(".") || n.startsWith("_")))
-                        .count();
+                return files.filter(Files::isRegularFile).filter(f -> visible(path.relativize(f))).count();
             }
         }
         try (Stream<String> lines = Files.lines(path)) {
             return lines.map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).count();
         }
+    }
+
+    private static boolean visible(Path relative) {
+        for (Path name : relative) {
+            if (name.toString().startsWith(".") || name.toString().startsWith("_")) return false;
+        }
+        return true;
     }
 
     /** With --labels, a one-set label-set file (deleted after the run) as the default set; null otherwise. */

@@ -1,7 +1,6 @@
 package dev.siglipstream.stream.job;
 
 import java.io.IOException;
-import java.io.InputStream;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.file.src.FileSourceSplit;
@@ -78,17 +77,12 @@ final class WholeFileFormat implements BulkFormat<ImageFile, FileSourceSplit> {
             int limit = (int) Math.min(status.getLen(), (long) maxBytes + 1);
             byte[] bytes;
             try (FSDataInputStream in = fs.open(path)) {
-                bytes = readUpTo(in, limit);
+                bytes = in.readNBytes(limit);
             }
             SingletonResultIterator<ImageFile> it = new SingletonResultIterator<>();
             it.set(new ImageFile(id(path), bytes, status.getLen(), status.getModificationTime()),
                     CheckpointedPosition.NO_OFFSET, 1L);
             return it;
-        }
-
-        private static byte[] readUpTo(InputStream in, int limit) throws IOException {
-            byte[] out = in.readNBytes(limit);
-            return out;
         }
 
         @Override
