@@ -18,13 +18,14 @@ import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
 /**
- * A bounded Kafka range ({@code earliest} to {@code latest}) in batch mode, written to Kafka topics:
+ * A bounded Kafka range ({@code earliest} to {@code latest}), in batch and in streaming mode, written to Kafka topics:
  * the job ends by itself and every input record has exactly one output.
  */
 class BoundedKafkaITCase {
@@ -37,9 +38,12 @@ class BoundedKafkaITCase {
 
     @TempDir Path dir;
 
-    @Test
-    void aRangeFromEarliestToLatestEndsByItselfWithOneOutputPerInput() throws Exception {
-        String p = "bounded";
+    @ParameterizedTest
+    @EnumSource(value = RuntimeExecutionMode.class, names = {"BATCH", "STREAMING"})
+    void aRangeFromEarliestToLatestEndsByItselfWithOneOutputPerInput(RuntimeExecutionMode mode) throws Exception {
+        // Batch: no checkpoints, the transactions commit at the end; streaming (run --stopping-offsets):
+        // checkpoints, and the final one commits the rest.
+        String p = "bounded-" + mode.name().toLowerCase(java.util.Locale.ROOT);
         for (String topic : List.of("-images", "-labels", "-dead")) {
             KAFKA.createTopic(p + topic, 2);
         }
@@ -56,7 +60,7 @@ class BoundedKafkaITCase {
                 JobHarness.labelSetFile(dir, "label-sets:\n  - id: animals\n    labels: [cat, dog]\n"));
         conf.set(JobOptions.DEFAULT_LABEL_SET, "animals");
         conf.set(JobOptions.STOPPING_OFFSETS, "latest");
-        conf.set(ExecutionOptions.RUNTIME_MODE, RuntimeExecutionMode.BATCH);
+        conf.set(ExecutionOptions.RUNTIME_MODE, mode);
 
         assertThat(BackfillITCase.run(conf)).isEqualTo(JobStatus.FINISHED);
 
