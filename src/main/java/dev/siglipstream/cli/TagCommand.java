@@ -53,6 +53,11 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "tag",
         mixinStandardHelpOptions = true,
+        customSynopsis = {"siglip tag INPUT --model M --out FILE.avro|kafka:TOPIC",
+            "         (--labels a,b,c [--template T]",
+            "          | --label-sets FILE [--default-label-set ID])",
+            "         [--dead-letters FILE.avro|kafka:TOPIC] [--progress WHEN]",
+            "         [any option of 'siglip run', listed below]"},
         sortOptions = false,
         description = {
             "Tags an existing collection with the job's scoring path and ends: a folder of images (recursively; "
