@@ -61,7 +61,8 @@ final class BenchTable {
                     (settings.inferenceNice() == null ? "" : ", inference nice " + settings.inferenceNice())
                             + (settings.preprocessNice() == null ? "" : ", preprocess nice " + settings.preprocessNice()));
             boolean rough = e2e.meanBatchSize() > 0 && e2e.scored() < 5 * e2e.meanBatchSize();
-            row("end-to-end images/s", f(e2e.eventsPerSecond()) + (rough ? " ROUGH: under 5 batches" : "") + " (" + settings.imagesLabel() + (settings.decode() == dev.siglipstream.siglip.image.DecodeMode.FAST ? ", --decode fast" : "")
+            row("end-to-end images/s", f(e2e.eventsPerSecond()) + (rough ? " ROUGH: under 5 batches" : "") + " (" + (settings.image() != null ? settings.imageLabel() + " JPEG" : settings.smallImages() ? "64x64 JPEGs" : "640x480 JPEG")
+                    + (settings.decode() == dev.siglipstream.siglip.image.DecodeMode.FAST ? ", --decode fast" : "")
                     + "; " + how + ")");
             int segments = e2e.segmentRates().length;
             row("end-to-end events", e2e.events() + " timed (after " + e2e.warmupAccounted() + " warm-up) in, " + e2e.scored() + " scored + " + e2e.deadLetters()
