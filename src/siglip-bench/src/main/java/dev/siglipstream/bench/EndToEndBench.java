@@ -6,6 +6,7 @@ import dev.siglipstream.events.LabelScoreEvent;
 import dev.siglipstream.siglip.image.PreprocessBench;
 import dev.siglipstream.stream.job.Models;
 import dev.siglipstream.stream.job.SiglipStreamJob;
+import dev.siglipstream.siglip.image.DecodeMode;
 import dev.siglipstream.stream.kafka.EmbeddedKafkaBroker;
 import dev.siglipstream.stream.options.JobOptions;
 import dev.siglipstream.stream.serde.AvroCodec;
@@ -74,7 +75,13 @@ public final class EndToEndBench {
     public record Settings(String model, String variant, int events, int warmupEvents, boolean smallImages, int maxBatchSize,
             Duration maxBatchDelay, boolean dispatchWhenIdle, int concurrentBatches, int parallelism, int intraOpThreads, boolean spinWait, Integer inferenceNice, int preprocessThreads, Integer preprocessNice, int asyncCapacity,
             Duration checkpointInterval, Duration bufferTimeout, boolean exactlyOnce, double loadFraction,
-            Duration latencyWarmup, Duration latencyDuration, int minLatencyEvents, int maxLatencyEvents, Duration timeout, int segments) {
+            Duration latencyWarmup, Duration latencyDuration, int minLatencyEvents, int maxLatencyEvents, Duration timeout, int segments,
+            String imageLabel, byte[] image, DecodeMode decode) {
+        /** What the events carry, for the logs and the table. */
+        public String imagesLabel() {
+            return image != null ? imageLabel + " JPEG" : smallImages ? "64x64 generated JPEGs" : "640x480 COCO JPEG";
+        }
+
         /** Events of the latency warm-up at {@code offered} events/s. */
         public int latencyWarmupEvents(double offered) {
             return (int) Math.round(offered * latencyWarmup.toNanos() / 1e9);
@@ -113,6 +120,9 @@ public final class EndToEndBench {
         private Duration bufferTimeout = Duration.ofMillis(5);
         private Duration timeout = Duration.ofMinutes(20);
         private int segments = 1;
+        private String imageLabel;
+        private byte[] image;
+        private DecodeMode decode = DecodeMode.EXACT;
 
         private Builder(String model) {
             this.model = model;
@@ -125,6 +135,10 @@ public final class EndToEndBench {
         public Builder warmupEvents(int n) { this.warmupEvents = n; return this; }
         /** 64×64 generated JPEGs instead of the bundled 640×480 COCO photo. */
         public Builder smallImages(boolean small) { this.smallImages = small; return this; }
+        /** Every event carries {@code bytes} (e.g. a 12 MP photo), named {@code label} in the output; null = the default images. */
+        public Builder image(String label, byte[] bytes) { this.imageLabel = label; this.image = bytes; return this; }
+        /** The job's {@code siglip.image.decode}. */
+        public Builder decode(DecodeMode mode) { this.decode = mode; return this; }
         public Builder maxBatchSize(int n) { this.maxBatchSize = n; return this; }
         public Builder maxBatchDelay(Duration d) { this.maxBatchDelay = d; return this; }
         /** The job starts a batch as soon as the model is idle ({@code siglip.batch.dispatch-when-idle}). */
@@ -192,7 +206,7 @@ public final class EndToEndBench {
             int warmup = warmupEvents >= 0 ? warmupEvents : events / 4;
             return new Settings(model, variant, events, warmup, smallImages, maxBatchSize, maxBatchDelay, dispatchWhenIdle,
                     concurrentBatches, parallelism, intraOpThreads, spinWait, inferenceNice, preprocessThreads, preprocessNice, capacity, checkpointInterval, bufferTimeout, exactlyOnce, loadFraction,
-                    latencyWarmup, latencyDuration, minLatencyEvents, maxLatencyEvents, timeout, segments);
+                    latencyWarmup, latencyDuration, minLatencyEvents, maxLatencyEvents, timeout, segments, imageLabel, image, decode);
         }
     }
 
@@ -300,7 +314,7 @@ public final class EndToEndBench {
             broker.createTopic(DEAD, 1);
             Path labelSets = work.resolve("label-sets.yaml");
             Files.writeString(labelSets, LABEL_SETS);
-            List<byte[]> images = s.smallImages() ? smallJpegs(16, 7) : List.of(cocoJpeg());
+            List<byte[]> images = s.image() != null ? List.of(s.image()) : s.smallImages() ? smallJpegs(16, 7) : List.of(cocoJpeg());
             AvroCodec<ImageEvent> codec = AvroCodec.plain(ImageEvent.class);
             String bootstrap = broker.bootstrapServers();
 
@@ -318,7 +332,7 @@ public final class EndToEndBench {
                     feed.send("t-", 0, timed);
                 }
                 log.printf("e2e: %d warm-up + %d timed events (%s%s) produced to the in-process broker%n", s.warmupEvents(), timed,
-                        s.smallImages() ? "64x64 generated JPEGs" : "640x480 COCO JPEG",
+                        s.imagesLabel(),
                         segmented ? "; the timed ones in " + s.segments() + " segments of " + perSegment + ", later" : "");
 
                 Configuration conf = jobConfiguration(s, bootstrap, labelSets);
@@ -518,6 +532,7 @@ public final class EndToEndBench {
         c.set(JobOptions.BATCH_DISPATCH_WHEN_IDLE, s.dispatchWhenIdle());
         c.set(JobOptions.BATCH_CONCURRENCY, s.concurrentBatches());
         c.set(JobOptions.PREPROCESS_THREADS, s.preprocessThreads());
+        c.set(JobOptions.IMAGE_DECODE, s.decode());
         c.set(JobOptions.ASYNC_CAPACITY, s.asyncCapacity());
         c.set(JobOptions.ASYNC_MODE, JobOptions.AsyncMode.UNORDERED);
         c.set(JobOptions.ASYNC_TIMEOUT, s.timeout());

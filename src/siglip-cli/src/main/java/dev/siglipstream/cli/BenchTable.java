@@ -61,7 +61,8 @@ final class BenchTable {
                     (settings.inferenceNice() == null ? "" : ", inference nice " + settings.inferenceNice())
                             + (settings.preprocessNice() == null ? "" : ", preprocess nice " + settings.preprocessNice()));
             boolean rough = e2e.meanBatchSize() > 0 && e2e.scored() < 5 * e2e.meanBatchSize();
-            row("end-to-end images/s", f(e2e.eventsPerSecond()) + (rough ? " ROUGH: under 5 batches" : "") + " (" + (settings.smallImages() ? "64x64 JPEGs" : "640x480 JPEG")
+            row("end-to-end images/s", f(e2e.eventsPerSecond()) + (rough ? " ROUGH: under 5 batches" : "") + " (" + (settings.image() != null ? settings.imageLabel() + " JPEG" : settings.smallImages() ? "64x64 JPEGs" : "640x480 JPEG")
+                    + (settings.decode() == dev.siglipstream.siglip.image.DecodeMode.FAST ? ", --decode fast" : "")
                     + "; " + how + ")");
             int segments = e2e.segmentRates().length;
             row("end-to-end events", e2e.events() + " timed (after " + e2e.warmupAccounted() + " warm-up) in, " + e2e.scored() + " scored + " + e2e.deadLetters()
@@ -87,6 +88,8 @@ final class BenchTable {
             int cores = Runtime.getRuntime().availableProcessors();
             row("end-to-end CPU ms/event", f(e2e.cpuMillisPerEvent()) + " (whole process: job, broker and reader; "
                     + cores + " cores / this = " + f(cores * 1000 / e2e.cpuMillisPerEvent()) + " events/s if every core worked for it)");
+            row("end-to-end images/s per core", f(1000 / e2e.cpuMillisPerEvent()) + " (" + settings.imagesLabel()
+                    + "; 1000 / CPU ms per event: model included, so on a CPU-run model it is a floor for a GPU host)");
             // The model's own CPU per image and the steal beside it: the raw figures between the segments when
             // there are some (taken seconds from the job's, at the probe's batch size), else the sweep's at the job's size.
             List<EndToEndBench.RawFigure> between = e2e.rawBetween();

@@ -100,6 +100,19 @@ final class EndToEndOptions {
     @Option(names = "--small-images", description = "Send 64x64 generated JPEGs instead of the 640x480 COCO photo.")
     boolean smallImages;
 
+    @Option(names = "--e2e-image", paramLabel = "WxH|FILE",
+            description = "Every event carries this image: WxH = a generated quality-90 photo-like JPEG of that size (as "
+                    + "--image-sizes makes them; e.g. 4000x3000 for 12 MP phone photos), or an image file. Default: the "
+                    + "640x480 COCO photo.")
+    String image;
+
+    @Option(names = "--e2e-decode", defaultValue = "exact", paramLabel = "exact|fast",
+            description = "The job's siglip.image.decode (see --decode of preprocess). Default: ${DEFAULT-VALUE}.")
+    String decode;
+
+    /** The parsed --e2e-image, set by {@link #check}. */
+    private ImageSizesBench.Input photo;
+
     @Option(names = "--at-least-once", description = "At-least-once sink instead of exactly-once.")
     boolean atLeastOnce;
 
@@ -132,6 +145,12 @@ final class EndToEndOptions {
                     "--e2e-checkpoint-interval must be 'auto' or at least 10ms (Flink's least), got " + checkpointInterval);
         }
         refuseUnless(cli, parallelism >= 1, "--parallelism must be >= 1, got " + parallelism);
+        try {
+            dev.siglipstream.siglip.image.DecodeMode.parse(decode);
+            photo = image == null ? null : ImageSizesBench.Input.parse(image);
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            refuseUnless(cli, false, e.getMessage().replace("--image-sizes", "--e2e-image").replace("decode mode", "--e2e-decode"));
+        }
         refuseUnless(cli, preprocessThreads >= 1, "--preprocess-threads must be >= 1, got " + preprocessThreads);
         refuseUnless(cli, intraOpThreads >= -1, "--e2e-intra-op-threads must be -1 (as --threads), 0 (ONNX Runtime's choice) or more, got "
                 + intraOpThreads);
@@ -190,6 +209,8 @@ final class EndToEndOptions {
                 .events(n)
                 .warmupEvents(warmup)
                 .smallImages(smallImages)
+                .image(photo == null ? null : photo.label(), photo == null ? null : photo.bytes())
+                .decode(dev.siglipstream.siglip.image.DecodeMode.parse(decode))
                 .maxBatchSize(batch)
                 .maxBatchDelay(TimeUtils.parseDuration(maxDelay))
                 .dispatchWhenIdle(dispatchWhenIdle)

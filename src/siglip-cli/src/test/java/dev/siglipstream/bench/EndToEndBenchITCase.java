@@ -106,6 +106,29 @@ class EndToEndBenchITCase {
     }
 
     @Test
+    void endToEndRunsOnALargePhotoAndReportsImagesPerCore() {
+        // 2400x1800 at quality 90 is about 1.3 MB an event: over Kafka's 1 MB default record size, which the
+        // bench's broker and producer raise; the job decodes it at 1/8 scale (--e2e-decode fast, 64x64 model).
+        CliRun run = CliRun.of("bench", "--model", MODEL, "--quick", "--threads", "2", "--batch-sizes", "8",
+                "--image-sizes=", "--skip-pillow", "--e2e-image", "2400x1800", "--e2e-decode", "fast", "--events", "24",
+                "--warmup-events", "8", "--e2e-batch-size", "8", "--e2e-intra-op-threads", "1");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String out = run.out();
+        assertThat(out).contains("(2400x1800 JPEG, --decode fast; exactly-once")
+                .containsPattern("end-to-end events\\s+24 timed \\(after 8 warm-up\\) in, 24 scored \\+ 0 dead letters, 0 duplicates");
+        double perCore = number(out, "end-to-end images/s per core\\s+(\\S+) \\(2400x1800 JPEG;");
+        assertThat(perCore).isPositive().isCloseTo(1000 / number(out, "end-to-end CPU ms/event\\s+(\\S+)"),
+                org.assertj.core.data.Offset.offset(0.01 * perCore + 0.01));
+    }
+
+    @Test
+    void aBadImageSpecIsRefusedBeforeAnyFigureRuns() {
+        CliRun run = CliRun.of("bench", "--model", MODEL, "--quick", "--e2e-image", "no-such-file.jpg");
+        assertThat(run.exitCode()).isNotZero();
+        assertThat(run.err()).contains("--e2e-image: 'no-such-file.jpg' is neither WxH nor an image file");
+    }
+
+    @Test
     void rawLayoutsGetRowsOfTheirOwnAndTheJobRunsBatchesAtOnce() {
         CliRun run = CliRun.of("bench", "--model", MODEL, "--quick", "--small-images", "--threads", "0",
                 "--concurrent-batches", "1,2", "--batch-sizes", "8", "--events", "200", "--e2e-batch-size", "8",

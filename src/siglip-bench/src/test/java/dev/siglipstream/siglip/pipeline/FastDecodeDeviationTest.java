@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link DecodeMode#FAST} against the exact path on large JPEGs (the conformance 3000×2000 photo and
- * generated 5 MP and 12 MP photos), through the tiny conformance models (64×64 input, random
- * weights): every probability within 0.01 of the exact path's. With random weights the scores say
+ * generated 5, 12 and 24 MP photos), through the tiny conformance models (64×64 input, random
+ * weights): every probability within 0.01 of the exact path's. At 224×224 the same images take 1/4
+ * scale (up to 12 MP) and 1/8 (24 MP), so both reduced IDCTs are covered; at 64×64 all take 1/8. With random weights the scores say
  * nothing about what a trained model would decide; the bound shows that the fast path's pixel
  * differences move the model's output about as far as a few grey levels of noise do, nothing about
  * accuracy on real labels.
@@ -40,7 +41,8 @@ class FastDecodeDeviationTest {
         model = SiglipModel.load(Conformance.tinyModel(), OnnxOptions.defaults());
         classifier = SiglipForImageClassification.load(Conformance.tinyClassifier(), OnnxOptions.defaults());
         images = List.of(Files.readAllBytes(Conformance.image("large_3000x2000")),
-                SyntheticPhoto.jpeg(2592, 1944, 0.9f), SyntheticPhoto.jpeg(4000, 3000, 0.9f));
+                SyntheticPhoto.jpeg(2592, 1944, 0.9f), SyntheticPhoto.jpeg(4000, 3000, 0.9f),
+                SyntheticPhoto.jpeg(6000, 4000, 0.9f));
     }
 
     @AfterAll

@@ -402,6 +402,10 @@ final class ScaledJpegDecoder {
             out[o + stride + 1] = level(b - d);
             return;
         }
+        if (nx == 4 && ny == 4) { // 1/4 scale chroma of 4:2:0, 1/2 scale luma
+            idct4x4(coef, maxV, tmp, out, o, stride);
+            return;
+        }
         float[] ax = IDCT[nx];
         float[] ay = IDCT[ny];
         // rows: tmp[v * 8 + x] = sum_u ax[x][u] * F[v][u]
@@ -421,6 +425,48 @@ final class ScaledJpegDecoder {
                 out[row + x] = (byte) (p < 0 ? 0 : p > 255 ? 255 : p);
             }
         }
+    }
+
+    private static final float A0 = (float) (1 / (2 * Math.sqrt(2)));
+    private static final float C1 = (float) (0.5 * Math.cos(Math.PI / 8));
+    private static final float C3 = (float) (0.5 * Math.cos(3 * Math.PI / 8));
+
+    /**
+     * The 4-point-by-4-point IDCT, unrolled (even/odd halves): the block's 4×4 low-frequency corner
+     * (zeroed by {@link #decodeBlock} where the file has nothing; rows from {@code rows} on are zero).
+     */
+    private static void idct4x4(int[] coef, int rows, float[] tmp, byte[] out, int o, int stride) {
+        for (int v = 0; v < 4; v++) {
+            if (v >= rows) {
+                tmp[v * 4] = tmp[v * 4 + 1] = tmp[v * 4 + 2] = tmp[v * 4 + 3] = 0;
+                continue;
+            }
+            int b = v * 8;
+            float e0 = A0 * (coef[b] + coef[b + 2]);
+            float e1 = A0 * (coef[b] - coef[b + 2]);
+            float o0 = C1 * coef[b + 1] + C3 * coef[b + 3];
+            float o1 = C3 * coef[b + 1] - C1 * coef[b + 3];
+            tmp[v * 4] = e0 + o0;
+            tmp[v * 4 + 1] = e1 + o1;
+            tmp[v * 4 + 2] = e1 - o1;
+            tmp[v * 4 + 3] = e0 - o0;
+        }
+        for (int x = 0; x < 4; x++) {
+            float e0 = A0 * (tmp[x] + tmp[8 + x]);
+            float e1 = A0 * (tmp[x] - tmp[8 + x]);
+            float o0 = C1 * tmp[4 + x] + C3 * tmp[12 + x];
+            float o1 = C3 * tmp[4 + x] - C1 * tmp[12 + x];
+            out[o + x] = clampLevel(e0 + o0);
+            out[o + stride + x] = clampLevel(e1 + o1);
+            out[o + 2 * stride + x] = clampLevel(e1 - o1);
+            out[o + 3 * stride + x] = clampLevel(e0 - o0);
+        }
+    }
+
+    /** A sample before the level shift to a rounded, level-shifted, clamped byte. */
+    private static byte clampLevel(float s) {
+        int p = Math.round(s) + 128;
+        return (byte) (p < 0 ? 0 : p > 255 ? 255 : p);
     }
 
     /** A 2-point-by-2-point IDCT sum (eight times the sample) to a level-shifted, rounded, clamped byte. */
@@ -451,6 +497,22 @@ final class ScaledJpegDecoder {
         byte[] p1 = plane[1];
         byte[] p2 = plane[2];
         boolean simple = repX[0] == 1 && repX[1] == 1 && repX[2] == 1;
+        if (simple && ycc) { // the usual case, its own loop so that it has no per-pixel branches
+            for (int y = 0; y < h; y++) {
+                int r0 = (y / repY[0]) * stride[0];
+                int r1 = (y / repY[1]) * stride[1];
+                int r2 = (y / repY[2]) * stride[2];
+                for (int x = 0; x < w; x++, o += 3) {
+                    int a = p0[r0 + x] & 0xff;
+                    int b = p1[r1 + x] & 0xff;
+                    int c = p2[r2 + x] & 0xff;
+                    rgb[o] = (byte) ImageDecoder.Ycc.red(a, c);
+                    rgb[o + 1] = (byte) ImageDecoder.Ycc.green(a, b, c);
+                    rgb[o + 2] = (byte) ImageDecoder.Ycc.blue(a, b);
+                }
+            }
+            return new RgbImage(w, h, rgb);
+        }
         for (int y = 0; y < h; y++) {
             int r0 = (y / repY[0]) * stride[0];
             int r1 = (y / repY[1]) * stride[1];
