@@ -79,6 +79,9 @@ class FastDecodeTest {
                 new ImageDecoder(ImageDecoder.DEFAULT_MAX_PIXELS).decode(plain).rgb())).as("ImageIO: same pixels").isTrue();
         assertThat(Arrays.equals(new ScaledJpegDecoder().decode(restarts, 4).rgb(), new ScaledJpegDecoder().decode(plain, 4).rgb()))
                 .as("scaled decode: same pixels with restart markers").isTrue();
+        // 1800x1200 4:2:0: 113 x 75 MCUs of 6 blocks, read to EOI across every restart interval
+        assertThat(new ScaledJpegDecoder().entropyOnly(restarts)).as("entropy floor with restart markers").isEqualTo(113 * 75 * 6);
+        assertThat(new ScaledJpegDecoder().entropyOnly(plain)).isEqualTo(113 * 75 * 6);
     }
 
     /** {@code img} as a quality-90 JPEG, with a DRI restart interval of {@code interval} MCUs (0: none). */

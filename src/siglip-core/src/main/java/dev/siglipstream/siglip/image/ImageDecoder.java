@@ -99,10 +99,10 @@ public final class ImageDecoder {
             }
             if (size != null) {
                 checkSize(Format.JPEG, size[0], size[1]);
-                int scale = ScaledJpegDecoder.draftScale(size[0], size[1], minWidth, minHeight);
+                int scale = ScaledJpegDecoder.fastScale(size[0], size[1], minWidth, minHeight);
                 // At 1/2 the Java entropy decoding costs about what ImageIO's native full decode does:
                 // only 1/4 and 1/8 pay, so a 1/2 image is decoded exactly.
-                if (scale >= ScaledJpegDecoder.MIN_PAYING_SCALE) {
+                if (scale > 1) {
                     RgbImage small;
                     try {
                         small = s.scaled.decode(encoded, scale);

@@ -57,6 +57,15 @@ final class ScaledJpegDecoder {
         return 1;
     }
 
+    /**
+     * The scale {@link DecodeMode#FAST} decodes a width × height JPEG at when it must stay at least
+     * minWidth × minHeight: the draft scale when it pays ({@link #MIN_PAYING_SCALE} or more), else 1 (exact).
+     */
+    static int fastScale(int width, int height, int minWidth, int minHeight) {
+        int scale = draftScale(width, height, minWidth, minHeight);
+        return scale >= MIN_PAYING_SCALE ? scale : 1;
+    }
+
     private byte[] data;
     private int pos;
     // the image
@@ -78,6 +87,10 @@ final class ScaledJpegDecoder {
     private boolean hitMarker;
     /** The data ended without a marker: a truncated file, which the exact decoder reports. */
     private boolean ranOut;
+    /** Zero bits {@link #fill} fed past the entropy-coded data (after a marker or the end) since the last reset. */
+    private int padBits;
+    /** Blocks whose coefficients the last {@link #decode} or {@link #entropyOnly} read. */
+    private long blocks;
 
     /**
      * Decodes {@code jpeg} at 1/{@code scale} (2, 4 or 8) into ⌈W/scale⌉ × ⌈H/scale⌉ RGB, or
@@ -88,10 +101,40 @@ final class ScaledJpegDecoder {
         if (scale != 2 && scale != 4 && scale != 8) throw new IllegalArgumentException("scale must be 2, 4 or 8, got " + scale);
         reset(jpeg);
         try {
-            return run(scale);
+            return run(scale, true);
         } finally {
             data = null;
         }
+    }
+
+    /**
+     * The fast path's entropy decoding alone, the floor under its time: reads every Huffman symbol
+     * of the scan exactly as {@link #decode} does (the same block loop and coefficient decoding) and
+     * discards the coefficients: no inverse DCT, no colour conversion, no output. Any decoder that
+     * keeps the baseline format must do this much, whatever the scale, since a block's end is only
+     * found by decoding all of its AC symbols. Returns the number of blocks read, or -1 when this
+     * decoder does not handle the file; throws when the entropy-coded data does not end exactly
+     * where the last block does, at EOI (a truncated or corrupt file).
+     */
+    long entropyOnly(byte[] jpeg) {
+        reset(jpeg);
+        try {
+            run(8, false); // 1/8's coefficient limits: the least bookkeeping beside the symbols
+            if (blocks < 0) return -1;
+            int left = bitCount - padBits; // bits of the file's data read ahead and not consumed
+            if (ranOut || left < 0 || left >= 8 || u8(pos) != 0xFF || u8(pos + 1) != 0xD9) {
+                throw new IllegalStateException("entropy-coded data does not end at EOI after " + blocks + " blocks ("
+                        + (ranOut ? "the file ends first" : left < 0 ? "decoding ran past it" : "data left over") + ")");
+            }
+            return blocks;
+        } finally {
+            data = null;
+        }
+    }
+
+    /** Blocks whose coefficients the last {@link #decode} or {@link #entropyOnly} call read; -1 when it did not decode. */
+    long blocks() {
+        return blocks;
     }
 
     /** The frame's width and height from its SOF marker, or null when it is not a file this decoder handles. */
@@ -109,6 +152,7 @@ final class ScaledJpegDecoder {
         pos = 0;
         width = height = ncomp = 0;
         restartInterval = 0;
+        blocks = -1;
         java.util.Arrays.fill(dc, null);
         java.util.Arrays.fill(ac, null);
     }
@@ -199,7 +243,8 @@ final class ScaledJpegDecoder {
         return -1;
     }
 
-    private RgbImage run(int scale) {
+    /** Decodes the scan; {@code pixels} false: only its entropy decoding (see {@link #entropyOnly}), returning null. */
+    private RgbImage run(int scale, boolean pixels) {
         if (!readHeaders()) return null;
         int len = u16(pos);
         int ns = u8(pos + 2);
@@ -245,7 +290,7 @@ final class ScaledJpegDecoder {
             nx[c] = Math.min(8, fx);
             ny[c] = Math.min(8, fy);
             stride[c] = mcuX * hs[c] * nx[c];
-            plane[c] = new byte[stride[c] * mcuY * vs[c] * ny[c]];
+            plane[c] = pixels ? new byte[stride[c] * mcuY * vs[c] * ny[c]] : null;
             repX[c] = fx / nx[c];
             repY[c] = fy / ny[c];
         }
@@ -256,6 +301,8 @@ final class ScaledJpegDecoder {
         bitCount = 0;
         hitMarker = false;
         ranOut = false;
+        padBits = 0;
+        blocks = 0;
         int mcus = mcuX * mcuY;
         int todo = restartInterval;
         int blocksPerLine = ncomp == 1 ? (width + 7) / 8 : 0;
@@ -279,6 +326,8 @@ final class ScaledJpegDecoder {
                     for (int bx = 0; bx < hs[c]; bx++) {
                         int limit = nx[c] > ny[c] ? nx[c] : ny[c];
                         int extent = decodeBlock(c, coef, q, pred, limit);
+                        blocks++;
+                        if (!pixels) continue;
                         int px = (mx * hs[c] + bx) * nx[c];
                         int py = (my * vs[c] + by) * ny[c];
                         idct(coef, extent, nx[c], ny[c], tmp, plane[c], py * stride[c] + px, stride[c]);
@@ -286,7 +335,7 @@ final class ScaledJpegDecoder {
                 }
             }
         }
-        return ranOut ? null : toRgb(outW, outH, plane, stride);
+        return ranOut || !pixels ? null : toRgb(outW, outH, plane, stride);
     }
 
     private final Huffman[] dcTable = new Huffman[4];
@@ -576,6 +625,7 @@ final class ScaledJpegDecoder {
         while (cnt <= 56) {
             buf <<= 8;
             cnt += 8;
+            padBits += 8;
         }
         bitBuf = buf;
         bitCount = cnt;
@@ -585,6 +635,7 @@ final class ScaledJpegDecoder {
     private void restart() {
         bitBuf = 0;
         bitCount = 0;
+        padBits = 0;
         hitMarker = false;
         while (pos + 1 < data.length && !(u8(pos) == 0xFF && u8(pos + 1) >= 0xD0 && u8(pos + 1) <= 0xD7)) {
             pos++; // libjpeg would warn about extraneous bytes; skip them
