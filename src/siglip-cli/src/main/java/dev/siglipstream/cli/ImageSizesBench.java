@@ -2,6 +2,7 @@ package dev.siglipstream.cli;
 
 import dev.siglipstream.bench.SyntheticPhoto;
 import dev.siglipstream.siglip.image.DecodeMode;
+import dev.siglipstream.siglip.image.FastDecodeProbe;
 import dev.siglipstream.siglip.image.ImageDecoder;
 import dev.siglipstream.siglip.image.ImageProcessorConfig;
 import dev.siglipstream.siglip.image.PillowResize;
@@ -23,7 +24,9 @@ import java.util.Locale;
  * The "real photo sizes" part of {@code siglip bench}: for each image (a generated photo-like JPEG of
  * a given size, or a file), CPU milliseconds per image on one thread of Java's decode, resize, full
  * exact preprocessing and full fast preprocessing, beside Pillow + NumPy's decode, resize, full and
- * full with {@code draft()} on the same bytes. One table for all sizes.
+ * full with {@code draft()} on the same bytes. One table for all sizes, then the floor under the fast
+ * path: its reduced-scale decode alone and its entropy decoding alone, which bounds what any decoder
+ * working in the DCT domain can gain over the exact path.
  */
 final class ImageSizesBench {
     /** An image to measure: its label (WxH or file name) and its bytes. */
@@ -48,9 +51,19 @@ final class ImageSizesBench {
         }
     }
 
-    /** One size's figures: CPU ms per image of each step (NaN where not measured). */
+    /**
+     * One size's figures: CPU ms per image of each step (NaN where not measured). {@code fastScale}: the
+     * scale divisor the fast path decodes at (1: it decodes exactly); {@code fastDecode}: that reduced
+     * decode alone; {@code floor}: its entropy (Huffman) decoding of every block alone.
+     */
     record Row(String label, String decoded, int bytes, double decode, double resize, double exact, double fast,
-            double pillowDecode, double pillowResize, double pillowFull, double pillowDraft) {}
+            double pillowDecode, double pillowResize, double pillowFull, double pillowDraft, int fastScale,
+            double fastDecode, double floor) {
+        /** The most any decoder that Huffman-decodes the file on this CPU can gain over the exact path. */
+        double maxSpeedup() {
+            return exact / floor;
+        }
+    }
 
     private final int size;
     private final long maxPixels;
@@ -77,23 +90,36 @@ final class ImageSizesBench {
         SiglipImageProcessor fast = exact.withDecodeMode(DecodeMode.FAST);
         ImageDecoder decoder = new ImageDecoder(maxPixels);
         FloatBuffer one = SiglipImageProcessor.allocate(1, size, size);
+        FastDecodeProbe probe = new FastDecodeProbe();
         List<Row> rows = new ArrayList<>();
         for (Input in : inputs) {
             byte[] bytes = in.bytes();
             RgbImage decoded = decoder.decode(bytes);
             // decodeTransient: the pixel buffer reused per thread, as the preprocessing path does
-            Step[] steps = {() -> decoder.decodeTransient(bytes), () -> PillowResize.bicubic(decoded, size, size), () -> {
-                one.clear();
-                exact.preprocess(bytes, one);
-            }, () -> {
-                one.clear();
-                fast.preprocess(bytes, one);
-            }};
+            List<Step> steps = new ArrayList<>(List.of(() -> decoder.decodeTransient(bytes),
+                    () -> PillowResize.bicubic(decoded, size, size), () -> {
+                        one.clear();
+                        exact.preprocess(bytes, one);
+                    }, () -> {
+                        one.clear();
+                        fast.preprocess(bytes, one);
+                    }));
+            int scale = probe.scale(bytes, size, size);
+            int fastDecodeStep = -1;
+            if (scale > 1) {
+                fastDecodeStep = steps.size();
+                steps.add(() -> probe.decode(bytes, scale));
+            }
+            int floorStep = -1;
+            if (entropyDecodable(probe, bytes)) {
+                floorStep = steps.size();
+                steps.add(() -> probe.entropyOnly(bytes));
+            }
             // the steps take turns within each round, so a change in the machine's load hits all alike
-            double[][] cpu = new double[steps.length][runs];
+            double[][] cpu = new double[steps.size()][runs];
             for (Step s : steps) time(s, minSeconds * 0.5);
             for (int r = 0; r < runs; r++) {
-                for (int i = 0; i < steps.length; i++) cpu[i][r] = time(steps[i], minSeconds);
+                for (int i = 0; i < steps.size(); i++) cpu[i][r] = time(steps.get(i), minSeconds);
             }
             double[] pillow = {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
             if (python != null) {
@@ -107,12 +133,48 @@ final class ImageSizesBench {
                 }
             }
             Row row = new Row(in.label(), decoded.width() + "x" + decoded.height(), bytes.length, median(cpu[0]),
-                    median(cpu[1]), median(cpu[2]), median(cpu[3]), pillow[0], pillow[1], pillow[2], pillow[3]);
+                    median(cpu[1]), median(cpu[2]), median(cpu[3]), pillow[0], pillow[1], pillow[2], pillow[3], scale,
+                    fastDecodeStep < 0 ? Double.NaN : median(cpu[fastDecodeStep]),
+                    floorStep < 0 ? Double.NaN : median(cpu[floorStep]));
             rows.add(row);
             out.println(line(row));
+            out.println(floorLine(row));
         }
         print(rows, out);
+        printFloor(rows, out);
         return rows;
+    }
+
+    /** Whether the fast path's decoder reads this file's entropy-coded data, all of it up to EOI (else no floor). */
+    private static boolean entropyDecodable(FastDecodeProbe probe, byte[] bytes) {
+        try {
+            return probe.entropyOnly(bytes) > 0;
+        } catch (RuntimeException e) {
+            return false; // corrupt, truncated or trailing data: the exact decoder handles such files
+        }
+    }
+
+    /** The floor's machine-readable line for one size. */
+    String floorLine(Row r) {
+        return String.format(Locale.ROOT, "image-floor %s scale=%d cpu_ms/image: fast_decode=%.2f entropy_floor=%.2f "
+                + "exact=%.2f max_speedup=%.2f", r.label(), r.fastScale(), r.fastDecode(), r.floor(), r.exact(),
+                r.maxSpeedup());
+    }
+
+    /** The floor table: per size, the fast path's decoder alone and its entropy decoding alone against the exact path. */
+    void printFloor(List<Row> rows, PrintStream out) {
+        out.printf(Locale.ROOT, "%nDCT-domain floor: CPU ms per image on one thread (median of %d runs). fast decode = "
+                + "the fast path's reduced-scale JPEG decode alone (at its scale; - where it decodes exactly); floor = "
+                + "its entropy (Huffman) decoding only: every symbol of every block and nothing else, which any "
+                + "decoder reading the JPEG on this CPU must do whatever its scale.%n", runs);
+        out.printf(Locale.ROOT, "%-14s %6s | %11s %7s %7s | %s%n", "image", "scale", "fast decode", "floor", "exact",
+                "max speed-up of any DCT-domain decoder = exact / floor");
+        for (Row r : rows) {
+            out.printf(Locale.ROOT, "%-14s %6s | %11s %7.2f %7.2f | %6.2f%n", r.label(),
+                    r.fastScale() > 1 ? "1/" + r.fastScale() : "exact",
+                    Double.isNaN(r.fastDecode()) ? "-" : String.format(Locale.ROOT, "%.2f", r.fastDecode()), r.floor(),
+                    r.exact(), r.maxSpeedup());
+        }
     }
 
     /** One machine-readable line per size, as it is measured. */
