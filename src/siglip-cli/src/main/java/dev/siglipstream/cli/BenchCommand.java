@@ -79,7 +79,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--image-sizes", split = ",", defaultValue = "640x480,1920x1080,4000x3000", paramLabel = "WxH|FILE",
             description = {"Real photo sizes: per image, CPU ms of decode, resize, exact and fast (--decode fast) "
                     + "preprocessing to --preprocess-size, beside Pillow's decode, resize, full and draft() path, in one "
-                    + "table. WxH: a generated photo-like JPEG (gradients, texture, edges; quality 90, 4:2:0); or an "
+                    + "table; then the fast path's decode alone and its entropy-decoding floor (exact / floor: the most "
+                    + "any DCT-domain decoder can gain). WxH: a generated photo-like JPEG (gradients, texture, edges; quality 90, 4:2:0); or an "
                     + "image file. Empty (--image-sizes=) skips the table. Default: ${DEFAULT-VALUE}."})
     List<String> imageSizes;
 
