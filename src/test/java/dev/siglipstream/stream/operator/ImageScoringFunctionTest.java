@@ -266,7 +266,7 @@ class ImageScoringFunctionTest {
     void aFaultInEveryStageIsOneDeadLetterNamingThatStage() throws Exception {
         ImageScoringFunction f = function(uri -> {
             if (uri.contains("rejected")) {
-                throw new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "HTTP status 404", null);
+                throw new ImageRejectedException(ImageRejectedException.Reason.FETCH_FAILED, "HTTP status 404", null);
             }
             if (uri.contains("bug")) {
                 throw new IllegalStateException("injected fetch bug");
