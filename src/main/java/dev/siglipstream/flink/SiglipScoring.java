@@ -59,7 +59,7 @@ public final class SiglipScoring<T> implements Serializable {
         this.ordered = ordered;
         this.retries = retries;
         this.retryDelay = retryDelay;
-        this.failures = new OutputTag<>("siglip-scoring-failures", failureType());
+        this.failures = new OutputTag<>("siglip-scoring-failures", KryoTypes.<ScoringFailure<T>>generic(ScoringFailure.class));
     }
 
     /** A builder for elements of type {@code T}: {@code SiglipScoring.<MyEvent>builder()}. */
@@ -72,14 +72,35 @@ public final class SiglipScoring<T> implements Serializable {
      * then the split of its outcomes. Failures are on {@code result.getSideOutput(failures())}.
      */
     public SingleOutputStreamOperator<ScoredImage<T>> apply(DataStream<T> input) {
-        return outcomes(input).process(new Split<>(failures), scoredType()).name("siglip-split-failures");
+        return outcomes(input).process(new Split<T, T>(failures, null), KryoTypes.<ScoredImage<T>>generic(ScoredImage.class))
+                .name("siglip-split-failures");
+    }
+
+    /**
+     * As {@link #apply(DataStream)}, with the static label sets changed while the job runs by
+     * {@code updates} (broadcast to every subtask and kept in broadcast state, so they survive a
+     * restore): an update replaces the set of its id when its version is newer than the one in force,
+     * and one without labels deletes the set (elements naming it then fail as UNKNOWN_LABEL_SET). An
+     * element is scored with the sets in force when it reaches the operator that picks its set.
+     */
+    public SingleOutputStreamOperator<ScoredImage<T>> apply(DataStream<T> input, DataStream<CandidateLabels> updates) {
+        if (settings.labelSet() != null) {
+            throw new IllegalStateException("label-set updates change the labelSets(...); this scoring takes each element's own labelSet(...)");
+        }
+        SingleOutputStreamOperator<Labelled<T>> labelled = input.connect(updates.broadcast(LiveLabelSets.STATE))
+                .process(new LiveLabelSets<>(settings), KryoTypes.<Labelled<T>>generic(Labelled.class))
+                .name("siglip-label-sets");
+        SingleOutputStreamOperator<ScoringOutcome<Labelled<T>>> outcomes = asyncWait(labelled,
+                new SiglipScoringFunction<>(settings.labelled()), timeout, capacity, ordered, retries, retryDelay, new Retryable<>())
+                .name("siglip-score").returns(KryoTypes.<ScoringOutcome<Labelled<T>>>generic(ScoringOutcome.class));
+        return outcomes.process(new Split<Labelled<T>, T>(failures, Labelled::element),
+                KryoTypes.<ScoredImage<T>>generic(ScoredImage.class)).name("siglip-split-failures");
     }
 
     /** The async scoring operator alone: one {@link ScoringOutcome} per element, scored or failed. */
     public SingleOutputStreamOperator<ScoringOutcome<T>> outcomes(DataStream<T> input) {
-        SingleOutputStreamOperator<ScoringOutcome<T>> out = asyncWait(input, function(), timeout, capacity, ordered, retries,
-                retryDelay, new Retryable<>());
-        return out.name("siglip-score").returns(outcomeType());
+        return asyncWait(input, function(), timeout, capacity, ordered, retries, retryDelay, new Retryable<>())
+                .name("siglip-score").returns(KryoTypes.<ScoringOutcome<T>>generic(ScoringOutcome.class));
     }
 
     /**
@@ -114,41 +135,50 @@ public final class SiglipScoring<T> implements Serializable {
         return failures;
     }
 
+    /** The settings as built (for tests of the package). */
+    SiglipScoringBuilder.Settings<T> settings() {
+        return settings;
+    }
+
     /** Flink's async timeout of {@link #apply}. */
     public Duration timeout() {
         return timeout;
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static <T> TypeInformation<ScoredImage<T>> scoredType() {
-        return (TypeInformation) new GenericTypeInfo<>(ScoredImage.class);
+    /** Kryo-serialized type information of the (generic) scoring values. */
+    static final class KryoTypes {
+        private KryoTypes() {}
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        static <X> TypeInformation<X> generic(Class<?> type) {
+            return (TypeInformation) new GenericTypeInfo<>(type);
+        }
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static <T> TypeInformation<ScoringFailure<T>> failureType() {
-        return (TypeInformation) new GenericTypeInfo<>(ScoringFailure.class);
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static <T> TypeInformation<ScoringOutcome<T>> outcomeType() {
-        return (TypeInformation) new GenericTypeInfo<>(ScoringOutcome.class);
-    }
-
-    /** Scored images to the main output, failures to the side output. */
-    private static final class Split<T> extends ProcessFunction<ScoringOutcome<T>, ScoredImage<T>> {
+    /**
+     * Scored images to the main output, failures to the side output; with {@code unwrap}, the outcome's
+     * element is unwrapped first (null: the outcomes are over the user's elements already).
+     */
+    private static final class Split<I, T> extends ProcessFunction<ScoringOutcome<I>, ScoredImage<T>> {
         private static final long serialVersionUID = 1L;
         private final OutputTag<ScoringFailure<T>> failures;
+        private final SerializableFunction<I, T> unwrap;
 
-        Split(OutputTag<ScoringFailure<T>> failures) {
+        Split(OutputTag<ScoringFailure<T>> failures, SerializableFunction<I, T> unwrap) {
             this.failures = failures;
+            this.unwrap = unwrap;
         }
 
         @Override
-        public void processElement(ScoringOutcome<T> outcome, Context ctx, Collector<ScoredImage<T>> out) {
-            if (outcome instanceof ScoredImage<T> scored) {
-                out.collect(scored);
+        @SuppressWarnings("unchecked")
+        public void processElement(ScoringOutcome<I> outcome, Context ctx, Collector<ScoredImage<T>> out) throws Exception {
+            if (outcome instanceof ScoredImage<I> s) {
+                out.collect(unwrap == null ? (ScoredImage<T>) s : new ScoredImage<>(unwrap.apply(s.element()), s.labelSetId(),
+                        s.labelSetVersion(), s.modelId(), s.labels(), s.embedding(), s.timings()));
             } else {
-                ctx.output(failures, (ScoringFailure<T>) outcome);
+                ScoringFailure<I> f = (ScoringFailure<I>) outcome;
+                ctx.output(failures, unwrap == null ? (ScoringFailure<T>) f
+                        : new ScoringFailure<>(unwrap.apply(f.element()), f.reason(), f.stage(), f.message()));
             }
         }
     }

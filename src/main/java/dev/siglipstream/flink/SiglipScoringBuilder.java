@@ -342,6 +342,13 @@ public final class SiglipScoringBuilder<T> {
             long pixelBudget,
             ArrayList<Class<? extends Throwable>> failTaskOn) implements Serializable {
 
+        /** The same scoring over elements whose label set was chosen upstream ({@link LiveLabelSets}). */
+        Settings<Labelled<T>> labelled() {
+            return new Settings<>(spec, loader, new HashMap<>(), null, Labelled::labelsOrFail, null, Labelled.on(imageBytes),
+                    Labelled.on(imageUri), imageSource, Labelled.on(elementId), defaultThreshold, emitEmbedding, maxImagePixels,
+                    maxImageBytes, pixelBudget, failTaskOn);
+        }
+
         boolean failsTask(Throwable t) {
             for (Class<? extends Throwable> type : failTaskOn) {
                 if (type.isInstance(t)) {

@@ -257,14 +257,18 @@ public final class SiglipScoringFunction<T> extends RichAsyncFunction<T, Scoring
             }
             set = s.labelSets().get(id);
             if (set == null) {
-                throw new StageException(FailureReason.UNKNOWN_LABEL_SET, RESOLVE,
-                        "no label set '" + id + "' (known: " + String.join(", ", new java.util.TreeSet<>(s.labelSets().keySet())) + ")", null);
+                throw new StageException(FailureReason.UNKNOWN_LABEL_SET, RESOLVE, unknownSet(id, s.labelSets().keySet()), null);
             }
         }
         if (set.labels().isEmpty()) {
             throw new StageException(FailureReason.EMPTY_LABEL_SET, RESOLVE, "label set '" + set.id() + "' has no labels", null);
         }
         return set;
+    }
+
+    /** The message of an element whose label set {@code id} is not among {@code known}. */
+    static String unknownSet(String id, java.util.Collection<String> known) {
+        return "no label set '" + id + "' (known: " + String.join(", ", new java.util.TreeSet<>(known)) + ")";
     }
 
     /** {@code fn} applied to the element (null when there is no {@code fn}); what it throws is the element's failure. */
@@ -274,6 +278,8 @@ public final class SiglipScoringFunction<T> extends RichAsyncFunction<T, Scoring
         }
         try {
             return fn.apply(element);
+        } catch (StageException e) {
+            throw e; // already knows its reason (e.g. no label set was found for the element upstream)
         } catch (Exception e) {
             if (s.failsTask(e)) {
                 throw e;

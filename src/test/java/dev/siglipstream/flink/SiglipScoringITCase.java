@@ -115,4 +115,52 @@ class SiglipScoringITCase {
             }
         }
     }
+
+    @Test
+    void labelSetUpdatesOnABroadcastStreamChangeTheSetsInForce() throws Exception {
+        byte[] cats = Files.readAllBytes(Conformance.image("coco_000000039769"));
+        CandidateLabels animals2 = new CandidateLabels("animals", 2, List.of("a remote control", "a sofa"), null, null, null);
+        SiglipScoring<Upload> scoring = SiglipScoring.<Upload>builder()
+                .model(Conformance.tinyModel().toString())
+                .labelSets(ANIMALS)
+                .labelSetId(Upload::labelSet)
+                .imageBytes(Upload::image)
+                .build();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        // The images wait a moment so that the update, from a separate source, is usually in force by then (it
+        // was in each run here); the assertions hold either way: each result agrees with the version it reports.
+        SingleOutputStreamOperator<ScoredImage<Upload>> scored = scoring.apply(
+                env.fromData(new Upload("a", cats, null), new Upload("b", cats, "animals")).map(u -> {
+                    if (u.id().equals("a")) {
+                        Thread.sleep(5000); // the first image waits: the scoring's task starts with the model load
+                    }
+                    return u;
+                }).returns(Upload.class),
+                env.fromData(animals2).returns(CandidateLabels.class));
+        List<ScoredImage<Upload>> images = new ArrayList<>();
+        List<ScoringFailure<Upload>> failures = new ArrayList<>();
+        try (CloseableIterator<ScoredImage<Upload>> main = scored.collectAsync();
+                CloseableIterator<ScoringFailure<Upload>> side = scored.getSideOutput(scoring.failures()).collectAsync()) {
+            env.execute("scoring with label-set updates");
+            main.forEachRemaining(images::add);
+            side.forEachRemaining(failures::add);
+        }
+        assertThat(failures).isEmpty();
+        assertThat(images).extracting(i -> i.element().id()).containsExactlyInAnyOrder("a", "b");
+        try (SiglipModel library = SiglipModel.load(Conformance.tinyModel(), OnnxOptions.defaults())) {
+            ZeroShotImageClassifier classifier = new ZeroShotImageClassifier(library);
+            for (ScoredImage<Upload> s : images) {
+                CandidateLabels set = s.labelSetVersion() == 2 ? animals2 : ANIMALS;
+                System.out.printf("element %s scored with label set version %d%n", s.element().id(), s.labelSetVersion());
+                List<LabelScore> expected = classifier.classify(List.of(cats), set.labels(), ZeroShotImageClassifier.Options.defaults())
+                        .get(0);
+                assertThat(s.labels()).extracting(ScoredLabel::label).containsExactlyElementsOf(
+                        expected.stream().map(LabelScore::label).toList());
+                for (int i = 0; i < expected.size(); i++) {
+                    assertThat((double) s.labels().get(i).score()).isCloseTo(expected.get(i).score(), within(1e-5));
+                }
+            }
+        }
+    }
 }
