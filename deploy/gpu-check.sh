@@ -4,7 +4,7 @@
 #
 #   deploy/gpu-check.sh MODEL [IMAGES_DIR]
 #     MODEL        a Hub id (Xenova/siglip-base-patch16-224) or a model folder with onnx/*.onnx
-#     IMAGES_DIR   default: src/test/resources/conformance/images next to this script, or the
+#     IMAGES_DIR   default: src/siglip-testutils/src/main/resources/conformance/images next to this script, or the
 #                  image's /opt/siglip/conformance-images
 #   environment:
 #     SIGLIP_CP    class path with onnxruntime_gpu FIRST, then the siglip JAR (default: the image's
@@ -21,7 +21,7 @@ set -uo pipefail
 model=${1:?usage: gpu-check.sh MODEL [IMAGES_DIR]}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 images_dir=${2:-}
-for d in "$here/../src/test/resources/conformance/images" /opt/siglip/conformance-images; do
+for d in "$here/../src/siglip-testutils/src/main/resources/conformance/images" /opt/siglip/conformance-images; do
   [[ -z $images_dir && -d $d ]] && images_dir=$d
 done
 [[ -d $images_dir ]] || { echo "gpu-check: no images folder; pass IMAGES_DIR" >&2; exit 2; }

@@ -3,7 +3,7 @@
 # a live label-set update, then stops everything. MODEL defaults to the tiny test model (offline).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MODEL="${MODEL:-src/test/resources/conformance/models/siglip-tiny}"
+MODEL="${MODEL:-src/siglip-testutils/src/main/resources/conformance/models/siglip-tiny}"
 PORT="${PORT:-19092}"
 BOOT="127.0.0.1:$PORT"
 work="$(mktemp -d)"
@@ -19,12 +19,12 @@ echo "broker: $(cat "$work/broker.out")"
     --parallelism 1 --checkpoint-interval 2s --max-batch-size 8 --max-batch-delay 20ms \
     --wait-for-topics 2min > "$work/job.out" 2>&1 &
 
-./siglip produce --bootstrap "$BOOT" --topic images --label-set catalogue src/test/resources/images
-./siglip produce --bootstrap "$BOOT" --topic images --label-set scenes src/test/resources/conformance/images/photo_q90_420.jpg
+./siglip produce --bootstrap "$BOOT" --topic images --label-set catalogue src/siglip-testutils/src/main/resources/images
+./siglip produce --bootstrap "$BOOT" --topic images --label-set scenes src/siglip-testutils/src/main/resources/conformance/images/photo_q90_420.jpg
 ./siglip consume --bootstrap "$BOOT" --topic catalogue-tags --max 1 --timeout 120s
 ./siglip consume --bootstrap "$BOOT" --topic image-labels --max 1 --timeout 60s
 
 ./siglip label-set --bootstrap "$BOOT" --topic label-sets --id catalogue --version 2 --labels "a cat,a dog" --output-topic catalogue-tags
 sleep 3
-./siglip produce --bootstrap "$BOOT" --topic images --label-set catalogue src/test/resources/images
+./siglip produce --bootstrap "$BOOT" --topic images --label-set catalogue src/siglip-testutils/src/main/resources/images
 ./siglip consume --bootstrap "$BOOT" --topic catalogue-tags --max 2 --timeout 60s

@@ -1,4 +1,0 @@
-package dev.siglipstream.siglip.pipeline;
-
-/** One candidate label and its score (a sigmoid probability for zero-shot). */
-public record LabelScore(String label, float score) {}
