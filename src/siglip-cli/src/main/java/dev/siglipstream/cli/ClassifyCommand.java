@@ -56,11 +56,16 @@ final class ClassifyCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin DecodeOption decode;
 
-    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files.")
+    @Parameters(arity = "1..*", paramLabel = "IMAGE",
+            description = "Image files, or folders: every image in a folder (.jpg, .jpeg, .png, .gif, .bmp, .webp; "
+                    + "sub-folders too, hidden files skipped), in path order.")
     List<Path> images;
 
     @Override
     public Integer call() throws Exception {
+        List<Path> given = images;
+        images = ImageFiles.expand(given);
+        if (images.isEmpty()) throw new IllegalArgumentException("no image files in " + given);
         Path folder = modelOptions.folder();
         ZeroShotImageClassifier.Options options = new ZeroShotImageClassifier.Options(template, topK, threshold);
         if (SiglipForImageClassification.isClassifier(folder)) {

@@ -48,6 +48,7 @@ public final class Main implements Runnable {
         boolean flink = onClassPath("org.apache.flink.streaming.api.environment.StreamExecutionEnvironment");
         boolean broker = onClassPath("kafka.server.KafkaRaftServer");
         addOrExplain(cli, "run", flink, RunCommand::new, "Flink");
+        addOrExplain(cli, "tag", flink, TagCommand::new, "Flink");
         addOrExplain(cli, "demo", flink && broker, DemoCommand::new, "Flink and the Kafka broker");
         addOrExplain(cli, "broker", broker, BrokerCommand::new, "the Kafka broker (org.apache.kafka:kafka_2.13)");
         cli.setExecutionExceptionHandler(new ErrorHandler());

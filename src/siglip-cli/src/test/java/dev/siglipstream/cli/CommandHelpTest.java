@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CommandHelpTest {
     @ParameterizedTest
     @ValueSource(strings = {"tokenize", "preprocess", "embed", "classify", "bench", "download", "produce", "consume",
-        "npy-diff", "label-set", "synth-model", "run", "demo", "broker"})
+        "npy-diff", "label-set", "synth-model", "run", "tag", "demo", "broker"})
     void helpHasNoFormattingWarnings(String command) {
         CliRun run = CliRun.of(command, "--help");
         assertThat(run.exitCode()).as(run.err()).isZero();

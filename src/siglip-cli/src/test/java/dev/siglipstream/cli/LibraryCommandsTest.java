@@ -128,6 +128,24 @@ class LibraryCommandsTest {
     }
 
     @Test
+    void classifyOnAFolderClassifiesEveryImageInItAsIfEachWereNamed() throws Exception {
+        Path folder = Files.createDirectories(tmp.resolve("photos/nested"));
+        Files.copy(Conformance.image("palette"), folder.resolve("palette.png"));
+        Files.copy(Conformance.image("coco_000000039769"), tmp.resolve("photos/coco.png"));
+        Files.writeString(tmp.resolve("photos/notes.txt"), "not an image");
+        String model = Conformance.tinyModel().toString();
+        CliRun byFolder = CliRun.of("classify", "--model", model, "--labels", "cat,dog", tmp.resolve("photos").toString());
+        CliRun byName = CliRun.of("classify", "--model", model, "--labels", "cat,dog",
+                tmp.resolve("photos/coco.png").toString(), folder.resolve("palette.png").toString());
+        assertThat(byFolder.exitCode()).as(byFolder.err()).isZero();
+        assertThat(byFolder.out().strip().split("\n")).hasSize(2);
+        assertThat(byFolder.out()).isEqualTo(byName.out());
+        CliRun empty = CliRun.of("classify", "--model", model, "--labels", "cat", Files.createDirectories(tmp.resolve("none")).toString());
+        assertThat(empty.exitCode()).isEqualTo(1);
+        assertThat(empty.err()).contains("no image files in");
+    }
+
+    @Test
     void classifyWithTopKThresholdAndLabelsJson() throws Exception {
         Path labels = tmp.resolve("labels.json");
         Files.writeString(labels, "[\"cat\", \"dog\", \"car\"]");

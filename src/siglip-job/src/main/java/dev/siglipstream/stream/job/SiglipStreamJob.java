@@ -18,6 +18,7 @@ import dev.siglipstream.stream.operator.RawRecord;
 import dev.siglipstream.stream.operator.RawRecordDeserializer;
 import dev.siglipstream.stream.operator.ResolvedEvent;
 import dev.siglipstream.stream.operator.StaticLabelSetResolver;
+import dev.siglipstream.stream.options.BackfillOptions;
 import dev.siglipstream.stream.options.JobArguments;
 import dev.siglipstream.stream.options.JobIdentity;
 import dev.siglipstream.stream.options.JobOptions;
@@ -28,9 +29,11 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
+import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -144,7 +147,9 @@ public final class SiglipStreamJob {
         if (plan.parallelism() != null) {
             env.setParallelism(plan.parallelism());
         }
-        if (plan.checkpointInterval() != null) {
+        if (env.getConfiguration().get(ExecutionOptions.RUNTIME_MODE) == RuntimeExecutionMode.BATCH) {
+            // A bounded backfill in batch mode: no checkpoints; the sinks commit when the input ends.
+        } else if (plan.checkpointInterval() != null) {
             env.enableCheckpointing(plan.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
         } else if (!env.getCheckpointConfig().isCheckpointingEnabled()) {
             // Output is committed on checkpoints: never run without them.
@@ -161,24 +166,17 @@ public final class SiglipStreamJob {
         Properties kafka = kafkaProperties(conf);
         // Before anything is submitted: a wrong address or a missing input topic is one clear error here,
         // not tasks that fail and restart over and over.
-        KafkaStartupCheck.run(plan.bootstrap(), plan.inputTopics(), kafka, conf.get(JobOptions.STARTUP_CHECK_TIMEOUT),
-                conf.get(JobOptions.WAIT_FOR_TOPICS));
+        if (!BackfillOptions.readsFiles(conf)) {
+            KafkaStartupCheck.run(plan.bootstrap(), plan.inputTopics(), kafka, conf.get(JobOptions.STARTUP_CHECK_TIMEOUT),
+                    conf.get(JobOptions.WAIT_FOR_TOPICS));
+        }
         JobIdentity identity = JobIdentity.of(conf);
         String groupId = identity.groupId(conf);
 
-        KafkaSourceBuilder<RawRecord> source = KafkaSource.<RawRecord>builder()
-                .setBootstrapServers(plan.bootstrap())
-                .setGroupId(groupId)
-                .setStartingOffsets(startingOffsets(conf.get(JobOptions.STARTING_OFFSETS)))
-                .setDeserializer(new RawRecordDeserializer())
-                .setProperties(kafka);
-        if (plan.inputPattern() != null) {
-            source.setTopicPattern(Pattern.compile(plan.inputPattern()));
-        } else {
-            source.setTopics(plan.inputTopics());
-        }
-        DataStream<RawRecord> raw = env.fromSource(source.build(), WatermarkStrategy.noWatermarks(), "images")
-                .uid("images-source");
+        // A backfill may read files instead.
+        DataStream<RawRecord> raw = BackfillOptions.readsFiles(conf) ? BackfillSources.files(env, conf, codecs)
+                : env.fromSource(kafkaImages(conf, plan, kafka, groupId), WatermarkStrategy.noWatermarks(), "images")
+                        .uid("images-source");
 
         LabelSetResolution resolution = new LabelSetResolution(plan.labelSets(), conf.get(JobOptions.DEFAULT_LABEL_SET),
                 plan.limits());
@@ -229,7 +227,32 @@ public final class SiglipStreamJob {
 
         DataStream<Output> counted = scored.map(new OutputMetrics(codecs, plan.maxRecordBytes()))
                 .name("count-outputs").uid("count-outputs");
+        String progress = conf.get(BackfillOptions.PROGRESS_ID);
+        if (progress != null) {
+            counted = counted.map(new BackfillProgress.Count(progress)).name("progress").uid("progress");
+        }
+        if (BackfillOptions.writesFiles(conf)) {
+            BackfillSinks.avroFiles(beforeSink.apply(counted), conf, codecs);
+            return;
+        }
         beforeSink.apply(counted).sinkTo(sink(plan, conf, kafka)).uid("kafka-sink").name("kafka-sink");
+    }
+
+    /** The image events' Kafka source: bounded when stopping offsets are set. */
+    private static KafkaSource<RawRecord> kafkaImages(Configuration conf, JobPlan plan, Properties kafka, String groupId) {
+        KafkaSourceBuilder<RawRecord> source = KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(plan.bootstrap())
+                .setGroupId(groupId)
+                .setStartingOffsets(startingOffsets(conf.get(JobOptions.STARTING_OFFSETS)))
+                .setDeserializer(new RawRecordDeserializer())
+                .setProperties(kafka);
+        conf.getOptional(JobOptions.STOPPING_OFFSETS).map(KafkaStoppingOffsets::parse).ifPresent(source::setBounded);
+        if (plan.inputPattern() != null) {
+            source.setTopicPattern(Pattern.compile(plan.inputPattern()));
+        } else {
+            source.setTopics(plan.inputTopics());
+        }
+        return source.build();
     }
 
     static Sink<Output> sink(JobPlan plan, Configuration conf, Properties kafka) {
@@ -284,14 +307,24 @@ public final class SiglipStreamJob {
 
         static JobPlan of(Configuration conf) {
             String bootstrap = conf.get(JobOptions.BOOTSTRAP_SERVERS);
-            if (bootstrap == null || bootstrap.isBlank()) {
+            boolean files = BackfillOptions.readsFiles(conf);
+            if ((bootstrap == null || bootstrap.isBlank()) && !(files && BackfillOptions.writesFiles(conf))) {
                 throw new IllegalArgumentException("no Kafka bootstrap servers: set --bootstrap or "
                         + JobOptions.BOOTSTRAP_SERVERS.key());
             }
             List<String> topics = conf.get(JobOptions.INPUT_TOPICS);
             String pattern = conf.get(JobOptions.INPUT_PATTERN);
             boolean hasTopics = topics != null && !topics.isEmpty();
-            if (hasTopics == (pattern != null)) {
+            if (files && (hasTopics || pattern != null)) {
+                throw new IllegalArgumentException("set either the files to read (" + BackfillOptions.INPUT.key()
+                        + ") or input topics, not both");
+            }
+            if (conf.get(JobOptions.LABEL_SET_TOPIC) != null && BackfillOptions.bounded(conf)) {
+                throw new IllegalArgumentException("a bounded job (" + BackfillOptions.INPUT.key() + " or "
+                        + JobOptions.STOPPING_OFFSETS.key() + ") cannot follow a label-set topic, which never ends: "
+                        + "give the label sets as a file");
+            }
+            if (!files && hasTopics == (pattern != null)) {
                 throw new IllegalArgumentException("set exactly one of --input-topic (" + JobOptions.INPUT_TOPICS.key()
                         + ") and --input-pattern (" + JobOptions.INPUT_PATTERN.key() + "), got "
                         + (hasTopics ? "both" : "neither"));

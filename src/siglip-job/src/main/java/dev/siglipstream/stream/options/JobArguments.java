@@ -77,6 +77,10 @@ public final class JobArguments {
     @Option(names = "--starting-offsets", paramLabel = "WHERE", description = "earliest, latest or committed.")
     String startingOffsets;
 
+    @Option(names = "--stopping-offsets", paramLabel = "WHERE",
+            description = "Read a bounded range and end: latest, timestamp:T (epoch ms or ISO-8601) or topic:partition:offset,...")
+    String stoppingOffsets;
+
     @Option(names = "--property", paramLabel = "K=V", description = "Kafka client property (TLS, SASL, ...); repeatable.")
     Map<String, String> properties;
 
@@ -177,6 +181,7 @@ public final class JobArguments {
         put(conf, JobOptions.BATCH_BUCKETING, bucketing);
         put(conf, JobOptions.GROUP_ID, groupId);
         putEnum(conf, JobOptions.STARTING_OFFSETS, JobOptions.StartingOffsets.class, startingOffsets, "--starting-offsets");
+        put(conf, JobOptions.STOPPING_OFFSETS, stoppingOffsets);
         if (properties != null) {
             properties.forEach((k, v) -> conf.setString(JobOptions.KAFKA_PROPERTIES.key() + "." + k, v));
         }

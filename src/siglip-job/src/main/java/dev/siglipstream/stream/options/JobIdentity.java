@@ -37,6 +37,8 @@ public record JobIdentity(String name, String inputs, String outputTopic, String
             inputs = String.join(",", topics.stream().map(String::trim).sorted().distinct().toList());
         } else if (pattern != null) {
             inputs = "pattern:" + pattern;
+        } else if (BackfillOptions.readsFiles(conf)) {
+            inputs = "files:" + conf.get(BackfillOptions.INPUT);
         } else {
             throw new IllegalArgumentException("no input: set --input-topic (" + JobOptions.INPUT_TOPICS.key()
                     + ") or --input-pattern (" + JobOptions.INPUT_PATTERN.key() + ")");

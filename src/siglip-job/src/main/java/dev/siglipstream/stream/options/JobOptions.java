@@ -68,6 +68,11 @@ public final class JobOptions {
     public static final ConfigOption<StartingOffsets> STARTING_OFFSETS = key("siglip.kafka.starting-offsets")
             .enumType(StartingOffsets.class).defaultValue(StartingOffsets.COMMITTED)
             .withDescription("earliest, latest, or committed (the group's offsets; earliest where there are none).");
+    public static final ConfigOption<String> STOPPING_OFFSETS = key("siglip.kafka.stopping-offsets")
+            .stringType().noDefaultValue()
+            .withDescription("Makes the Kafka input bounded (a backfill of a range): latest (the end offsets when the "
+                    + "job starts), timestamp:T (the first offset at or after T, epoch milliseconds or ISO-8601), or "
+                    + "explicit offsets topic:partition:offset,... (exclusive; name every partition). Unset: unbounded.");
     public static final ConfigOption<Map<String, String>> KAFKA_PROPERTIES = key("siglip.kafka.properties")
             .mapType().defaultValue(Map.of())
             .withDescription("Kafka client properties passed to the source and the sink as they are "

@@ -1,0 +1,48 @@
+package dev.siglipstream.flink.sql;
+
+import dev.siglipstream.stream.model.ModelLoader;
+import java.util.Collection;
+import java.util.concurrent.CompletableFuture;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.functions.AsyncPredictFunction;
+import org.apache.flink.table.functions.FunctionContext;
+
+/**
+ * ML_PREDICT's async runtime for a SigLIP model: every record in flight can join the next batch. Public only
+ * because the planner's generated code refers to it; made by {@link SiglipModelProviderFactory}.
+ */
+public final class SiglipAsyncPredictFunction extends AsyncPredictFunction {
+    private static final long serialVersionUID = 1L;
+
+    private final PredictSettings settings;
+    private final ModelLoader loader;
+    private transient SiglipTagger tagger;
+
+    SiglipAsyncPredictFunction(PredictSettings settings) {
+        this(settings, settings.loader());
+    }
+
+    /** With the model opened by {@code loader} (tests wrap the library's model to watch its batches). */
+    SiglipAsyncPredictFunction(PredictSettings settings, ModelLoader loader) {
+        this.settings = settings;
+        this.loader = loader;
+    }
+
+    @Override
+    public void open(FunctionContext context) throws Exception {
+        tagger = SiglipTagger.open(settings, loader, context);
+    }
+
+    @Override
+    public CompletableFuture<Collection<RowData>> asyncPredict(RowData input) {
+        return tagger.predict(input);
+    }
+
+    @Override
+    public void close() {
+        if (tagger != null) {
+            tagger.close();
+            tagger = null;
+        }
+    }
+}
