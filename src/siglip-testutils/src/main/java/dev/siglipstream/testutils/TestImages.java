@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32;
 
-/** Hostile images for tests. */
+/** Images for tests: hostile ones, and plain ones of one colour. */
 public final class TestImages {
     private TestImages() {}
 
@@ -22,5 +22,21 @@ public final class TestImages {
         end.update("IEND".getBytes(StandardCharsets.US_ASCII));
         png.putInt(0).put("IEND".getBytes(StandardCharsets.US_ASCII)).putInt((int) end.getValue());
         return png.array();
+    }
+
+    /** A {@code w x h} PNG of one colour. */
+    public static byte[] png(int w, int h, java.awt.Color c) {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = img.createGraphics();
+        g.setColor(c);
+        g.fillRect(0, 0, w, h);
+        g.dispose();
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(img, "png", out);
+            return out.toByteArray();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

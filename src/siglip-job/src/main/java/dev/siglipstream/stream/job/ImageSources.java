@@ -1,10 +1,6 @@
 package dev.siglipstream.stream.job;
 
-import dev.siglipstream.events.DeadLetterReason;
-import dev.siglipstream.stream.fetch.FetchException;
 import dev.siglipstream.stream.fetch.FetchPolicy;
-import dev.siglipstream.stream.fetch.ImageFetcher;
-import dev.siglipstream.stream.model.ImageRejectedException;
 import dev.siglipstream.stream.operator.ImageScoringFunction.ImageSource;
 import dev.siglipstream.stream.options.JobOptions;
 import org.apache.flink.configuration.Configuration;
@@ -25,29 +21,8 @@ final class ImageSources {
                     + "and cloud-metadata addresses on the allowlist too; only for tests and trusted networks",
                     JobOptions.FETCH_ALLOW_PRIVATE_ADDRESSES.key());
         }
-        return new FetcherSource(policy);
-    }
-
-    /** Fetches with {@link ImageFetcher}; its refusal reasons are the dead-letter reasons of the same name. */
-    private static final class FetcherSource implements ImageSource {
-        private static final long serialVersionUID = 1L;
-        private final FetchPolicy policy;
-        private transient ImageFetcher fetcher;
-
-        FetcherSource(FetchPolicy policy) {
-            this.policy = policy;
-        }
-
-        @Override
-        public byte[] fetch(String uri) throws ImageRejectedException {
-            if (fetcher == null) {
-                fetcher = new ImageFetcher(policy);
-            }
-            try {
-                return fetcher.fetch(uri);
-            } catch (FetchException e) {
-                throw new ImageRejectedException(DeadLetterReason.valueOf(e.reason().name()), e.getMessage(), e);
-            }
-        }
+        // The project's fetcher; its refusal reasons are the dead-letter reasons of the same name.
+        dev.siglipstream.flink.ImageSource fetching = dev.siglipstream.flink.ImageSource.fetching(policy);
+        return fetching::fetch;
     }
 }

@@ -1,5 +1,6 @@
 package dev.siglipstream.stream.job;
 
+import dev.siglipstream.flink.SiglipScoring;
 import dev.siglipstream.stream.kafka.RestoreAwareKafkaSink;
 import dev.siglipstream.stream.labels.LabelSet;
 import dev.siglipstream.stream.labels.LabelSetFile;
@@ -26,7 +27,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.RuntimeExecutionMode;
@@ -43,13 +43,10 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
-import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.functions.async.AsyncRetryStrategy;
-import org.apache.flink.streaming.util.retryable.AsyncRetryStrategies;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import picocli.CommandLine;
 
@@ -221,24 +218,9 @@ public final class SiglipStreamJob {
                 conf.get(JobOptions.MAX_IMAGE_BYTES), plan.pixelBudget(), ImageSources.fromOptions(conf));
         ImageScoringFunction scoring = new ImageScoringFunction(spec, loader, settings, codecs);
 
-        long timeoutMs = conf.get(JobOptions.ASYNC_TIMEOUT).toMillis();
-        int capacity = conf.get(JobOptions.ASYNC_CAPACITY);
-        int retries = conf.get(JobOptions.ASYNC_RETRIES);
-        boolean ordered = conf.get(JobOptions.ASYNC_MODE) == JobOptions.AsyncMode.ORDERED;
-        SingleOutputStreamOperator<Output> scored;
-        if (retries > 0) {
-            AsyncRetryStrategy<Output> retry = new AsyncRetryStrategies.FixedDelayRetryStrategyBuilder<Output>(
-                    retries, conf.get(JobOptions.ASYNC_RETRY_DELAY).toMillis()) // Flink counts retries, not attempts
-                    .ifResult(RETRYABLE)
-                    .build();
-            scored = ordered
-                    ? AsyncDataStream.orderedWaitWithRetry(resolved, scoring, timeoutMs, TimeUnit.MILLISECONDS, capacity, retry)
-                    : AsyncDataStream.unorderedWaitWithRetry(resolved, scoring, timeoutMs, TimeUnit.MILLISECONDS, capacity, retry);
-        } else {
-            scored = ordered
-                    ? AsyncDataStream.orderedWait(resolved, scoring, timeoutMs, TimeUnit.MILLISECONDS, capacity)
-                    : AsyncDataStream.unorderedWait(resolved, scoring, timeoutMs, TimeUnit.MILLISECONDS, capacity);
-        }
+        SingleOutputStreamOperator<Output> scored = SiglipScoring.asyncWait(resolved, scoring, conf.get(JobOptions.ASYNC_TIMEOUT),
+                conf.get(JobOptions.ASYNC_CAPACITY), conf.get(JobOptions.ASYNC_MODE) == JobOptions.AsyncMode.ORDERED,
+                conf.get(JobOptions.ASYNC_RETRIES), conf.get(JobOptions.ASYNC_RETRY_DELAY), RETRYABLE);
         // Resolver dead letters pass through the async operator, so resolve → score → count → sink is one
         // chain: no network hop (each one a buffer timeout of latency) and no serialisation in between.
         scored = scored.uid("score-images").name("score-images");

@@ -1,7 +1,7 @@
 package dev.siglipstream.stream.labels;
 
 import dev.siglipstream.events.LabelSetUpdate;
-import dev.siglipstream.siglip.pipeline.ZeroShotImageClassifier;
+import dev.siglipstream.flink.CandidateLabels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -33,7 +33,7 @@ public record LabelSet(
         boolean deleted) implements java.io.Serializable {
 
     /** The zero-shot pipeline's default hypothesis template. */
-    public static final String DEFAULT_TEMPLATE = ZeroShotImageClassifier.DEFAULT_TEMPLATE;
+    public static final String DEFAULT_TEMPLATE = CandidateLabels.DEFAULT_TEMPLATE;
 
     /** Label-set id reported for labels carried inline by an event. */
     public static final String INLINE_ID = "inline";
@@ -45,12 +45,12 @@ public record LabelSet(
 
     /** The hypotheses fed to the text tower: each label through the template. */
     public List<String> hypotheses() {
-        String t = template == null ? DEFAULT_TEMPLATE : template;
-        List<String> out = new ArrayList<>(labels.size());
-        for (String label : labels) {
-            out.add(ZeroShotImageClassifier.hypothesis(t, label));
-        }
-        return out;
+        return candidates().hypotheses();
+    }
+
+    /** This set as the scoring API takes it (its id, version, labels, template, threshold and top-k). */
+    public CandidateLabels candidates() {
+        return new CandidateLabels(id, version, labels, template, threshold, topK);
     }
 
     /** A set made from a control-topic update. */

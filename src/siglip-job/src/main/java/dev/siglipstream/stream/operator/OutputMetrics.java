@@ -1,6 +1,5 @@
 package dev.siglipstream.stream.operator;
 
-import dev.siglipstream.events.DeadLetterReason;
 import dev.siglipstream.stream.metrics.JobMetrics;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
@@ -40,7 +39,7 @@ public final class OutputMetrics extends RichMapFunction<Output, Output> {
     public Output map(Output out) {
         Output written = bound(out);
         if (written.isDeadLetter()) {
-            metrics.deadLettered(DeadLetterReason.valueOf(written.deadLetterReason()));
+            metrics.deadLettered(written.deadLetterReason());
         } else {
             metrics.scored();
         }

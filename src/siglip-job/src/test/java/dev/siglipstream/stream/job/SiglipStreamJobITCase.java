@@ -127,6 +127,8 @@ class SiglipStreamJobITCase {
         }
         List<String> animalLabels = List.of("cat", "dog", "bird", "fish");
         List<String> colourLabels = List.of("red", "green", "blue");
+        long stagesAll = 0;
+        long totalAll = 0;
         for (ConsumerRecord<byte[], byte[]> r : concat(animals, colours)) {
             LabelScoreEvent e = JobHarness.score(r);
             int i = Integer.parseInt(e.getEventId().substring(1));
@@ -158,9 +160,14 @@ class SiglipStreamJobITCase {
                 assertThat(t.get(stage)).as(stage).isNotNegative();
                 sum += t.get(stage);
             }
-            assertThat(sum).isLessThanOrEqualTo(t.get("total")).isGreaterThan(t.get("total") / 2);
+            assertThat(sum).isLessThanOrEqualTo(t.get("total"));
+            stagesAll += sum;
+            totalAll += t.get("total");
             assertThat(t.get("batchSize")).isBetween(1L, 64L);
         }
+        // No stage is missing: over all events the stages account for most of the time. (One event's ranking
+        // can be descheduled for longer than its stages took on a busy machine: 36 of 83 ms once.)
+        assertThat(stagesAll).isGreaterThan(totalAll / 2);
     }
 
     /** Throws once, after {@code after} records and at least one completed checkpoint: a task failure mid-stream. */

@@ -13,6 +13,7 @@ import dev.siglipstream.stream.model.ModelLoader;
 import dev.siglipstream.stream.model.ModelSpec;
 import dev.siglipstream.stream.operator.ImageScoringFunction.ImageSource;
 import dev.siglipstream.stream.serde.WireFormat;
+import dev.siglipstream.stream.RecordingResultFuture;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -21,7 +22,6 @@ import java.nio.FloatBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -29,7 +29,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
 import org.apache.flink.api.common.functions.DefaultOpenContext;
-import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.util.MockStreamingRuntimeContext;
 import org.junit.jupiter.api.AfterEach;
@@ -126,47 +125,7 @@ class ImageScoringFunctionTest {
     }
 
     /** A ResultFuture that counts its completions. */
-    static final class Result implements ResultFuture<Output> {
-        final AtomicInteger completions = new AtomicInteger();
-        final CountDownLatch done = new CountDownLatch(1);
-        volatile List<Output> outputs;
-        volatile Throwable error;
-        volatile long completedAt;
-
-        @Override
-        public void complete(Collection<Output> result) {
-            outputs = new ArrayList<>(result);
-            finish();
-        }
-
-        @Override
-        public void complete(CollectionSupplier<Output> supplier) {
-            try {
-                complete(supplier.get());
-            } catch (Exception e) {
-                completeExceptionally(e);
-            }
-        }
-
-        @Override
-        public void completeExceptionally(Throwable t) {
-            error = t;
-            finish();
-        }
-
-        private void finish() {
-            completions.incrementAndGet();
-            completedAt = System.nanoTime();
-            done.countDown();
-        }
-
-        Output await() throws InterruptedException {
-            assertThat(done.await(30, TimeUnit.SECONDS)).as("completed within 30 s").isTrue();
-            assertThat(error).as("completed exceptionally").isNull();
-            assertThat(outputs).hasSize(1);
-            return outputs.get(0);
-        }
-
+    static final class Result extends RecordingResultFuture<Output> {
         DeadLetter deadLetter() throws Exception {
             Output out = await();
             assertThat(out.isDeadLetter()).as("a dead letter").isTrue();
@@ -212,18 +171,7 @@ class ImageScoringFunctionTest {
     }
 
     static byte[] png(int w, int h, Color c) {
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        java.awt.Graphics2D g = img.createGraphics();
-        g.setColor(c);
-        g.fillRect(0, 0, w, h);
-        g.dispose();
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ImageIO.write(img, "png", out);
-            return out.toByteArray();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return dev.siglipstream.testutils.TestImages.png(w, h, c);
     }
 
     /** A set whose texts are its own (text embeddings are cached by their value). */
@@ -266,7 +214,7 @@ class ImageScoringFunctionTest {
     void aFaultInEveryStageIsOneDeadLetterNamingThatStage() throws Exception {
         ImageScoringFunction f = function(uri -> {
             if (uri.contains("rejected")) {
-                throw new ImageRejectedException(DeadLetterReason.FETCH_FAILED, "HTTP status 404", null);
+                throw new ImageRejectedException(ImageRejectedException.Reason.FETCH_FAILED, "HTTP status 404", null);
             }
             if (uri.contains("bug")) {
                 throw new IllegalStateException("injected fetch bug");

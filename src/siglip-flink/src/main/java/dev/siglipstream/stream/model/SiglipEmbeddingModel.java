@@ -1,6 +1,5 @@
 package dev.siglipstream.stream.model;
 
-import dev.siglipstream.events.DeadLetterReason;
 import dev.siglipstream.siglip.image.DecodeMode;
 import dev.siglipstream.siglip.image.ImageDecodeException;
 import dev.siglipstream.siglip.image.SiglipImageProcessor;
@@ -71,8 +70,8 @@ public final class SiglipEmbeddingModel implements EmbeddingModel {
         try {
             processor.preprocess(encoded, dst);
         } catch (ImageDecodeException e) {
-            DeadLetterReason reason = e.reason() == ImageDecodeException.Reason.TOO_LARGE
-                    ? DeadLetterReason.IMAGE_TOO_LARGE : DeadLetterReason.UNDECODABLE_IMAGE;
+            ImageRejectedException.Reason reason = e.reason() == ImageDecodeException.Reason.TOO_LARGE
+                    ? ImageRejectedException.Reason.IMAGE_TOO_LARGE : ImageRejectedException.Reason.UNDECODABLE_IMAGE;
             throw new ImageRejectedException(reason, e.getMessage(), e);
         }
     }

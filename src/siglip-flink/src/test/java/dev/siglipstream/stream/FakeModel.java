@@ -1,6 +1,5 @@
 package dev.siglipstream.stream;
 
-import dev.siglipstream.events.DeadLetterReason;
 import dev.siglipstream.stream.model.EmbeddingModel;
 import dev.siglipstream.stream.model.ImageRejectedException;
 import dev.siglipstream.stream.model.ModelLoader;
@@ -49,10 +48,10 @@ public class FakeModel implements EmbeddingModel {
         try {
             img = ImageIO.read(new ByteArrayInputStream(encoded));
         } catch (Exception e) {
-            throw new ImageRejectedException(DeadLetterReason.UNDECODABLE_IMAGE, e.toString(), e);
+            throw new ImageRejectedException(ImageRejectedException.Reason.UNDECODABLE_IMAGE, e.toString(), e);
         }
         if (img == null) {
-            throw new ImageRejectedException(DeadLetterReason.UNDECODABLE_IMAGE, "not an image", null);
+            throw new ImageRejectedException(ImageRejectedException.Reason.UNDECODABLE_IMAGE, "not an image", null);
         }
         for (int c = 0; c < 3; c++) {
             for (int i = 0; i < SIZE * SIZE; i++) {

@@ -1,7 +1,6 @@
 package dev.siglipstream.stream.metrics;
 
-import dev.siglipstream.events.DeadLetterReason;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
@@ -34,7 +33,7 @@ public final class JobMetrics {
     private Counter scored;
     private Counter deadLettered;
     private Counter updatesRefused;
-    private final Map<DeadLetterReason, Counter> byReason = new EnumMap<>(DeadLetterReason.class);
+    private final Map<String, Counter> byReason = new HashMap<>();
     private Histogram batchSize;
     private Histogram batchLatency;
     private Histogram preprocessLatency;
@@ -65,12 +64,13 @@ public final class JobMetrics {
         scored.inc();
     }
 
-    public synchronized void deadLettered(DeadLetterReason reason) {
+    /** One dead letter written, counted in total and under its reason's name (a dead-letter reason symbol). */
+    public synchronized void deadLettered(String reason) {
         if (deadLettered == null) {
             deadLettered = group.counter("deadLettered");
         }
         deadLettered.inc();
-        byReason.computeIfAbsent(reason, r -> group.addGroup("deadLetters").counter(r.name())).inc();
+        byReason.computeIfAbsent(reason, r -> group.addGroup("deadLetters").counter(r)).inc();
     }
 
     public synchronized void batch(int size, long latencyNanos) {

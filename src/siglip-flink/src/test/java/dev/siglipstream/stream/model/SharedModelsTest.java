@@ -3,7 +3,7 @@ package dev.siglipstream.stream.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.siglipstream.stream.FakeModel;
-import dev.siglipstream.stream.labels.LabelSet;
+import dev.siglipstream.flink.CandidateLabels;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,8 +68,8 @@ class SharedModelsTest {
     @Test
     void textsWithEqualHashCodesAreEmbeddedEachForItself() throws Exception {
         // "Aa" and "BB" have the same String.hashCode, so do these two label lists and their hypotheses.
-        LabelSet aa = LabelSet.inline(List.of("Aa x"));
-        LabelSet bb = LabelSet.inline(List.of("BB x"));
+        CandidateLabels aa = new CandidateLabels("inline", 0, List.of("Aa x"), null, null, null);
+        CandidateLabels bb = new CandidateLabels("inline", 0, List.of("BB x"), null, null, null);
         assertThat(aa.labels().hashCode()).isEqualTo(bb.labels().hashCode());
         assertThat(aa.hypotheses().hashCode()).isEqualTo(bb.hypotheses().hashCode());
         try (SharedModels.Handle h = SharedModels.acquire(spec(4, false), new CountingLoader())) {
@@ -83,13 +83,13 @@ class SharedModelsTest {
                 assertThat(TEXTS).containsExactly("This is a photo of Aa x.", "This is a photo of BB x.");
             }
             // The case that gave an INTERNAL_ERROR: one label after two, under Objects.hash's collision.
-            LabelSet two = LabelSet.inline(List.of("a cat", "a dog"));
-            LabelSet one = LabelSet.inline(List.of("bcgmfg"));
+            CandidateLabels two = new CandidateLabels("inline", 0, List.of("a cat", "a dog"), null, null, null);
+            CandidateLabels one = new CandidateLabels("inline", 0, List.of("bcgmfg"), null, null, null);
             assertThat(java.util.Objects.hash(two.labels(), two.template())).isEqualTo(java.util.Objects.hash(one.labels(), one.template()));
             assertThat(h.textEmbeddings(two.hypotheses()).get(30, TimeUnit.SECONDS)).hasNumberOfRows(2);
             assertThat(h.textEmbeddings(one.hypotheses()).get(30, TimeUnit.SECONDS)).hasNumberOfRows(1);
             // Equal texts from anywhere share one computation: a named set with the same hypotheses.
-            LabelSet named = new LabelSet("animals", 7, List.of("a cat", "a dog"), null, null, null, null, false);
+            CandidateLabels named = new CandidateLabels("animals", 7, List.of("a cat", "a dog"), null, null, null);
             assertThat(h.textEmbeddings(named.hypotheses()).get(30, TimeUnit.SECONDS))
                     .isSameAs(h.textEmbeddings(two.hypotheses()).get(30, TimeUnit.SECONDS));
         }
