@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class WorkPool extends AbstractExecutorService {
     /** A queued or running task; {@link #cancel} withdraws it. */
     public interface Ticket {
-        /** Withdraws the task if it is still queued (true), else interrupts it if it is running. */
+        /** Withdraws the task if it is still queued (true), else interrupts it if it is running (unless called from it). */
         boolean cancel();
     }
 
@@ -218,7 +218,10 @@ public final class WorkPool extends AbstractExecutorService {
         public boolean cancel() {
             synchronized (this) {
                 if (state == RUNNING) {
-                    runner.interrupt();
+                    if (runner != Thread.currentThread()) {
+                        // a task ending its own record (cancelling itself) goes on to finish it, uninterrupted
+                        runner.interrupt();
+                    }
                     return false;
                 }
                 if (state == DONE) {

@@ -114,4 +114,26 @@ class WorkPoolTest {
         assertThatThrownBy(() -> pool.execute(() -> {})).isInstanceOf(RejectedExecutionException.class)
                 .hasMessage("test is shut down");
     }
+
+    @Test
+    void aTaskThatEndsItsOwnRecordIsNotInterruptedByIt() throws Exception {
+        // A record completed from inside its last task withdraws its work, that task included: what the task does
+        // next for the record (e.g. a blocking registry call while encoding) must not see an interrupt.
+        WorkPool pool = pool(10);
+        java.util.concurrent.atomic.AtomicReference<WorkPool.Ticket> own = new java.util.concurrent.atomic.AtomicReference<>();
+        CountDownLatch submitted = new CountDownLatch(1);
+        java.util.concurrent.CompletableFuture<Boolean> interruptedAfterCancel = new java.util.concurrent.CompletableFuture<>();
+        own.set(pool.submit(0, () -> {
+            try {
+                submitted.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interruptedAfterCancel.completeExceptionally(e);
+                return;
+            }
+            own.get().cancel();
+            interruptedAfterCancel.complete(Thread.currentThread().isInterrupted());
+        }));
+        submitted.countDown();
+        assertThat(interruptedAfterCancel.get(10, TimeUnit.SECONDS)).as("interrupted by its own cancel").isFalse();
+    }
 }
