@@ -112,7 +112,7 @@ final class TagCommand implements Callable<Integer> {
             conf.setString("restart-strategy.type", "none"); // a failure ends the run with its error
         }
         if (!conf.containsKey(SHUFFLE_COMPRESSION)) {
-            // One JVM: nothing to gain from compressing the batch exchanges (and LZ4 is not on the launcher's class path).
+            // One JVM: nothing to gain from compressing the batch exchanges.
             conf.setString(SHUFFLE_COMPRESSION, "NONE");
         }
         long total = input(conf);
