@@ -14,9 +14,7 @@ import org.apache.flink.table.functions.FunctionContext;
 public final class SiglipAsyncPredictFunction extends AsyncPredictFunction {
     private static final long serialVersionUID = 1L;
 
-    private final PredictSettings settings;
-    private final ModelLoader loader;
-    private transient SiglipTagger tagger;
+    private final TaggerSlot slot;
 
     SiglipAsyncPredictFunction(PredictSettings settings) {
         this(settings, settings.loader());
@@ -24,25 +22,21 @@ public final class SiglipAsyncPredictFunction extends AsyncPredictFunction {
 
     /** With the model opened by {@code loader} (tests wrap the library's model to watch its batches). */
     SiglipAsyncPredictFunction(PredictSettings settings, ModelLoader loader) {
-        this.settings = settings;
-        this.loader = loader;
+        this.slot = new TaggerSlot(settings, loader);
     }
 
     @Override
     public void open(FunctionContext context) throws Exception {
-        tagger = SiglipTagger.open(settings, loader, context);
+        slot.open(context);
     }
 
     @Override
     public CompletableFuture<Collection<RowData>> asyncPredict(RowData input) {
-        return tagger.predict(input);
+        return slot.tagger().predict(input);
     }
 
     @Override
     public void close() {
-        if (tagger != null) {
-            tagger.close();
-            tagger = null;
-        }
+        slot.close();
     }
 }

@@ -16,9 +16,7 @@ import org.apache.flink.table.functions.PredictFunction;
 public final class SiglipPredictFunction extends PredictFunction {
     private static final long serialVersionUID = 1L;
 
-    private final PredictSettings settings;
-    private final ModelLoader loader;
-    private transient SiglipTagger tagger;
+    private final TaggerSlot slot;
 
     SiglipPredictFunction(PredictSettings settings) {
         this(settings, settings.loader());
@@ -26,19 +24,18 @@ public final class SiglipPredictFunction extends PredictFunction {
 
     /** With the model opened by {@code loader} (tests wrap the library's model to watch its batches). */
     SiglipPredictFunction(PredictSettings settings, ModelLoader loader) {
-        this.settings = settings;
-        this.loader = loader;
+        this.slot = new TaggerSlot(settings, loader);
     }
 
     @Override
     public void open(FunctionContext context) throws Exception {
-        tagger = SiglipTagger.open(settings, loader, context);
+        slot.open(context);
     }
 
     @Override
     public Collection<RowData> predict(RowData input) {
         try {
-            return tagger.predict(input).get();
+            return slot.tagger().predict(input).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the image's batch", e);
@@ -50,9 +47,6 @@ public final class SiglipPredictFunction extends PredictFunction {
 
     @Override
     public void close() {
-        if (tagger != null) {
-            tagger.close();
-            tagger = null;
-        }
+        slot.close();
     }
 }
