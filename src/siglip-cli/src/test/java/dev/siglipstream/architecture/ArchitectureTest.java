@@ -109,8 +109,14 @@ class ArchitectureTest {
                 .hasMessageContaining(TestData.class.getName());
     }
 
-    /** A module's production classes: the folder or JAR the anchor class was loaded from. */
+    private static final java.util.Map<Class<?>, JavaClasses> MODULES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A module's production classes: the folder or JAR the anchor class was loaded from (imported once). */
     private static JavaClasses module(Class<?> anchor) {
+        return MODULES.computeIfAbsent(anchor, ArchitectureTest::importModule);
+    }
+
+    private static JavaClasses importModule(Class<?> anchor) {
         try {
             Path location = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
             assertThat(location.toString()).as("production classes of " + anchor.getName()).doesNotContain("test-classes");
